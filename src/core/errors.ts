@@ -1,0 +1,56 @@
+/**
+ * The catalogue of stable error codes (`GH_ERR_<AREA>_<WHAT>`).
+ *
+ * Code is the contract: tests and callers match on `code`, never on message text.
+ * `docs/errors.md` is generated from this table and kept in sync by `errors.test.ts`.
+ */
+
+/** One entry of the catalogue: what the error means and which HTTP status the control plane maps it to. */
+export interface ErrorSpec {
+  readonly description: string;
+  readonly http: number;
+}
+
+/** Every error Gatehouse can raise, by code. Add new codes here, then run `npm run docs`. */
+export const ERRORS = {
+  GH_ERR_CONFIG_INVALID: { description: 'The configuration file failed validation; every error is listed with its path.', http: 500 },
+  GH_ERR_CONFIG_READ: { description: 'The configuration file could not be read or is not valid YAML.', http: 500 },
+  GH_ERR_CLI_USAGE: { description: 'A command-line argument is missing or malformed.', http: 400 },
+  GH_ERR_STORE_OPEN: { description: 'The store could not be opened (path, permissions or URL).', http: 503 },
+  GH_ERR_STORE_MIGRATION: { description: 'A store migration failed; the store was left at its previous version.', http: 500 },
+  GH_ERR_ORDER_NOT_FOUND: { description: 'No order has that id.', http: 404 },
+  GH_ERR_ORDER_INVALID: { description: 'An order field is missing or malformed (legal basis, expiry, scope, disclosure, targets).', http: 400 },
+  GH_ERR_ORDER_EXPIRY_TOO_FAR: { description: 'The order expires later than the configured maximum duration allows.', http: 400 },
+  GH_ERR_ORDER_STATE: { description: 'The order is not in a state that allows this transition.', http: 409 },
+  GH_ERR_ORDER_SELF_APPROVAL: { description: 'Two-person rule: the creator of an order cannot approve it.', http: 403 },
+  GH_ERR_USER_REQUIRED: { description: 'The act needs a named user (`--as NAME` or `GATEHOUSE_USER`).', http: 401 },
+  GH_ERR_TARGET_INVALID: { description: 'A target (domain, address, CIDR or URL) is malformed.', http: 400 },
+  GH_ERR_LIST_FORMAT: { description: 'The list format is unknown.', http: 400 },
+  GH_ERR_LIST_STREAM: { description: 'The list could not be read (missing file, I/O error); nothing was saved.', http: 400 },
+  GH_ERR_LIST_ERROR_BUDGET: { description: 'The list had more bad lines than its error budget allows; nothing was saved.', http: 422 },
+  GH_ERR_LIST_NOT_FOUND: { description: 'No list has that id or version.', http: 404 },
+  GH_ERR_POLICY_BUNDLE: { description: 'A policy bundle is corrupt or of an unsupported version.', http: 422 },
+  GH_ERR_POLICY_FACTS: { description: 'The facts to evaluate (name, address or URL) are malformed.', http: 400 },
+  GH_ERR_EXPORT_FORMAT: { description: 'The export format is unknown.', http: 400 },
+} as const satisfies Record<string, ErrorSpec>;
+
+/** A stable error code from the catalogue. */
+export type ErrorCode = keyof typeof ERRORS;
+
+/** The one error type Gatehouse throws on purpose: a catalogue code, a message, optional details. */
+export class GatehouseError extends Error {
+  readonly code: ErrorCode;
+  readonly details: readonly string[];
+
+  constructor(code: ErrorCode, message: string, details: readonly string[] = [], options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'GatehouseError';
+    this.code = code;
+    this.details = details;
+  }
+}
+
+/** True when `err` is a GatehouseError, optionally of one code. */
+export function isGatehouseError(err: unknown, code?: ErrorCode): err is GatehouseError {
+  return err instanceof GatehouseError && (code === undefined || err.code === code);
+}

@@ -1,0 +1,24 @@
+/** A Store over any Kysely database with the Gatehouse schema: the same code runs on SQLite and PostgreSQL. */
+import type { Kysely } from 'kysely';
+import { currentVersion } from '../migrate.js';
+import type { Database } from '../schema.js';
+import type { Store, StoreDialect } from '../types.js';
+import { SqlLists } from './lists.js';
+import { SqlOrders } from './orders.js';
+import { SqlUsers } from './users.js';
+
+/** Builds the repositories over a migrated database; `close()` destroys the Kysely instance. */
+export function createSqlStore(
+  db: Kysely<Database>,
+  options: { readonly dialect: StoreDialect; readonly clock: () => number },
+): Store {
+  const { dialect, clock } = options;
+  return {
+    dialect,
+    orders: new SqlOrders(db, clock),
+    lists: new SqlLists(db, clock),
+    users: new SqlUsers(db, clock),
+    schemaVersion: () => currentVersion(db),
+    close: () => db.destroy(),
+  };
+}

@@ -43,11 +43,11 @@ export interface Decision {
   readonly label: Action;
   readonly disclosure: Disclosure | null;
   /** Bytes per second, for throttle decisions. */
-  readonly rateBps?: number;
+  readonly rateBps?: number | undefined;
   /** Set when other candidates tied with this one and the lowest order id won. */
-  readonly tieBroken?: boolean;
+  readonly tieBroken?: boolean | undefined;
   /** The RPZ-style answer a list rule asked for (overrides the order's dnsAnswer). */
-  readonly answer?: DnsAnswer;
+  readonly answer?: DnsAnswer | undefined;
 }
 
 /** The decision when no order applies. */

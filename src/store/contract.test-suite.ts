@@ -213,7 +213,7 @@ export function runStoreContract(name: string, open: () => Promise<Store>): void
       await expect(attach(active.id, list.id)).rejects.toMatchObject({ code: 'GH_ERR_ORDER_STATE' });
     });
 
-    it('gives compilation the orders in force with their targets and list rules', async () => {
+    it('gives compilation the active unexpired orders with their targets and list rules', async () => {
       const now = Date.now();
       const list = await store.lists.create({ name: 'feed', format: 'hosts' }, 'alice');
       await store.lists.addVersion(list.id, { rules: ['v1.example'].map(parseTargetOrThrow) }, 'alice');
@@ -232,12 +232,23 @@ export function runStoreContract(name: string, open: () => Promise<Store>): void
       await store.orders.create(orderInput(), 'alice');
       await store.lists.addVersion(list.id, { rules: ['v2.example'].map(parseTargetOrThrow) }, 'alice');
       const inForce = await store.orders.listActiveWithRules(now);
-      expect(inForce.map((o) => o.order.id)).toEqual([follow.id, pinned.id]);
-      expect(lines(inForce[0].rules)).toEqual(['own.example', 'v2.example']);
+      // `later` starts tomorrow: compiled already, so it starts at its second without a recompile.
+      expect(inForce.map((o) => o.order.id)).toEqual([follow.id, pinned.id, later.id]);
       expect(lines(inForce[0].rules)).toEqual(['own.example', 'v2.example']);
       expect(lines(inForce[1].rules)).toEqual(['v1.example']);
       const twoDaysOn = await store.orders.listActiveWithRules(now + 2 * DAY);
       expect(twoDaysOn.map((o) => o.order.id)).toEqual([follow.id, later.id]);
+    });
+
+    it('changes its stamp on every transition and list version', async () => {
+      const before = await store.orders.changeStamp();
+      const order = await activeOrder(store, { targets: ['stamp.example'] });
+      const afterOrder = await store.orders.changeStamp();
+      expect(afterOrder).not.toBe(before);
+      const list = await store.lists.create({ name: 'stamped', format: 'domains' }, 'alice');
+      await store.lists.addVersion(list.id, { rules: ['x.example'].map(parseTargetOrThrow) }, 'alice');
+      expect(await store.orders.changeStamp()).not.toBe(afterOrder);
+      expect(order.status).toBe('active');
     });
 
     it('includes a list attached before its first version as no rules', async () => {

@@ -64,8 +64,13 @@ export interface OrderRepository {
   attachList(orderId: number, listId: number, actor: string, version?: number | null): Promise<AttachedList>;
   /** The lists attached to an order. */
   lists(orderId: number): Promise<AttachedList[]>;
-  /** Orders in force at `now` (active, started, not expired) with their targets and attached lists' rules. */
+  /** Active orders not expired at `now` (including those not yet started) with their targets and attached lists' rules. */
   listActiveWithRules(now: number): Promise<OrderWithRules[]>;
+  /**
+   * A value that changes whenever anything compilation reads changes (an order's status, a list
+   * version): the data plane polls it cheaply and recompiles only when it moves.
+   */
+  changeStamp(): Promise<string>;
 }
 
 /** A named list of rules, imported from a file in some format. */

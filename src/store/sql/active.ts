@@ -39,7 +39,8 @@ async function readSnapshot(db: Kysely<Database>, now: number): Promise<Snapshot
       .selectFrom('orders')
       .selectAll()
       .where('status', '=', 'active')
-      .where('not_before', '<=', now)
+      // Orders whose not-before lies ahead are included: the compiled policy starts them at
+      // their second without waiting for the next recompile.
       .where('expires_at', '>', now)
       .orderBy('id')
       .execute();

@@ -1,0 +1,120 @@
+/**
+ * A zero-allocation cursor over the resource records of a message (RFC 1035 §4.1.3),
+ * shared by the response rewriters, the answer inspector and the cache.
+ */
+import { HEADER_SIZE } from './constants.js';
+import { skipName } from './name.js';
+
+/** Message sections, in wire order (RFC 1035 §4.1). */
+export const SECTION = { ANSWER: 1, AUTHORITY: 2, ADDITIONAL: 3 } as const;
+
+/** The usable length: `len` when it is a whole number within the buffer, else the buffer's length. */
+export function clampLength(buf: Uint8Array, len: number): number {
+  return Number.isInteger(len) && len >= 0 && len < buf.length ? len : buf.length;
+}
+
+/** Reads a big-endian 16-bit value. */
+export function u16(buf: Uint8Array, off: number): number {
+  return (buf[off] << 8) | buf[off + 1];
+}
+
+/** Reads a big-endian unsigned 32-bit value. */
+export function u32(buf: Uint8Array, off: number): number {
+  return ((buf[off] << 24) | (buf[off + 1] << 16) | (buf[off + 2] << 8) | buf[off + 3]) >>> 0;
+}
+
+/** Writes a big-endian 16-bit value. */
+export function put16(buf: Uint8Array, off: number, v: number): void {
+  buf[off] = (v >>> 8) & 0xff;
+  buf[off + 1] = v & 0xff;
+}
+
+/** Writes a big-endian 32-bit value. */
+export function put32(buf: Uint8Array, off: number, v: number): void {
+  buf[off] = (v >>> 24) & 0xff;
+  buf[off + 1] = (v >>> 16) & 0xff;
+  buf[off + 2] = (v >>> 8) & 0xff;
+  buf[off + 3] = v & 0xff;
+}
+
+/**
+ * Walks the records of a message. `next()` moves to the following record and fills the
+ * public fields; it returns false at the end or on a malformed record (then `error` is set).
+ * Bytes after the last counted record are ignored.
+ */
+export class RecordCursor {
+  readonly buf: Uint8Array;
+  readonly end: number;
+  /** Offset just past the question section, or -1 when it is malformed. */
+  readonly questionEnd: number;
+  error = false;
+  section = 0;
+  /** Start of the current record (its owner name). */
+  offset = 0;
+  type = 0;
+  klass = 0;
+  /** Offset of the 32-bit TTL field. */
+  ttlOffset = 0;
+  rdataOffset = 0;
+  rdlength = 0;
+  /** Offset of the RDLENGTH field. */
+  rdlengthOffset = 0;
+  #pos = 0;
+  readonly #left = [0, 0, 0, 0];
+
+  constructor(buf: Uint8Array, len = buf.length) {
+    this.buf = buf;
+    this.end = clampLength(buf, len);
+    this.questionEnd = -1;
+    if (this.end < HEADER_SIZE) {
+      this.error = true;
+      return;
+    }
+    this.#left[1] = u16(buf, 6);
+    this.#left[2] = u16(buf, 8);
+    this.#left[3] = u16(buf, 10);
+    let o = HEADER_SIZE;
+    for (let q = u16(buf, 4); q > 0; q--) {
+      o = skipName(buf, o, this.end);
+      if (o < 0 || o + 4 > this.end) {
+        this.error = true;
+        return;
+      }
+      o += 4;
+    }
+    this.questionEnd = o;
+    this.#pos = o;
+  }
+
+  /** Advances to the next record; false at the end or on error. */
+  next(): boolean {
+    if (this.error) return false;
+    while (this.section < 4 && this.#left[this.section] === 0) this.section++;
+    if (this.section === 4) return false;
+    this.#left[this.section]--;
+    const start = this.#pos;
+    const o = skipName(this.buf, start, this.end);
+    if (o < 0 || o + 10 > this.end) return this.#fail();
+    const rdlength = u16(this.buf, o + 8);
+    if (o + 10 + rdlength > this.end) return this.#fail();
+    this.offset = start;
+    this.type = u16(this.buf, o);
+    this.klass = u16(this.buf, o + 2);
+    this.ttlOffset = o + 4;
+    this.rdlengthOffset = o + 8;
+    this.rdataOffset = o + 10;
+    this.rdlength = rdlength;
+    this.#pos = o + 10 + rdlength;
+    return true;
+  }
+
+  /** Offset just past the current record. */
+  get recordEnd(): number {
+    return this.rdataOffset + this.rdlength;
+  }
+
+  #fail(): false {
+    this.error = true;
+    return false;
+  }
+}

@@ -13,34 +13,92 @@ export interface ErrorSpec {
 
 /** Every error Gatehouse can raise, by code. Add new codes here, then run `npm run docs`. */
 export const ERRORS = {
-  GH_ERR_CONFIG_INVALID: { description: 'The configuration file failed validation; every error is listed with its path.', http: 500 },
-  GH_ERR_CONFIG_READ: { description: 'The configuration file could not be read or is not valid YAML.', http: 500 },
+  GH_ERR_CONFIG_INVALID: {
+    description: 'The configuration file failed validation; every error is listed with its path.',
+    http: 500,
+  },
+  GH_ERR_CONFIG_READ: {
+    description: 'The configuration file could not be read or is not valid YAML.',
+    http: 500,
+  },
   GH_ERR_CLI_USAGE: { description: 'A command-line argument is missing or malformed.', http: 400 },
   GH_ERR_STORE_OPEN: { description: 'The store could not be opened (path, permissions or URL).', http: 503 },
-  GH_ERR_STORE_MIGRATION: { description: 'A store migration failed; the store was left at its previous version.', http: 500 },
-  GH_ERR_STORE_CORRUPT: { description: 'Stored data failed an integrity check (list body checksum, or a stored rule that no longer parses).', http: 500 },
+  GH_ERR_STORE_MIGRATION: {
+    description: 'A store migration failed; the store was left at its previous version.',
+    http: 500,
+  },
+  GH_ERR_STORE_CORRUPT: {
+    description:
+      'Stored data failed an integrity check (list body checksum, or a stored rule that no longer parses).',
+    http: 500,
+  },
   GH_ERR_ORDER_NOT_FOUND: { description: 'No order has that id.', http: 404 },
-  GH_ERR_ORDER_INVALID: { description: 'An order field is missing or malformed (legal basis, expiry, scope, disclosure, targets).', http: 400 },
-  GH_ERR_ORDER_EXPIRY_TOO_FAR: { description: 'The order expires later than the configured maximum duration allows.', http: 400 },
+  GH_ERR_ORDER_INVALID: {
+    description: 'An order field is missing or malformed (legal basis, expiry, scope, disclosure, targets).',
+    http: 400,
+  },
+  GH_ERR_ORDER_EXPIRY_TOO_FAR: {
+    description: 'The order expires later than the configured maximum duration allows.',
+    http: 400,
+  },
   GH_ERR_ORDER_STATE: { description: 'The order is not in a state that allows this transition.', http: 409 },
-  GH_ERR_ORDER_SELF_APPROVAL: { description: 'Two-person rule: the creator of an order cannot approve it.', http: 403 },
-  GH_ERR_USER_REQUIRED: { description: 'The act needs a named user (`--as NAME` or `GATEHOUSE_USER`).', http: 401 },
-  GH_ERR_USER_INVALID: { description: 'A user name is malformed (too long, or has control characters).', http: 400 },
+  GH_ERR_ORDER_SELF_APPROVAL: {
+    description: 'Two-person rule: the creator of an order cannot approve it.',
+    http: 403,
+  },
+  GH_ERR_USER_REQUIRED: {
+    description: 'The act needs a named user (`--as NAME` or `GATEHOUSE_USER`).',
+    http: 401,
+  },
+  GH_ERR_USER_INVALID: {
+    description: 'A user name is malformed (too long, or has control characters).',
+    http: 400,
+  },
   GH_ERR_TARGET_INVALID: { description: 'A target (domain, address, CIDR or URL) is malformed.', http: 400 },
   GH_ERR_LIST_FORMAT: { description: 'The list format is unknown.', http: 400 },
-  GH_ERR_LIST_STREAM: { description: 'The list could not be read (missing file, I/O error); nothing was saved.', http: 400 },
-  GH_ERR_LIST_ERROR_BUDGET: { description: 'The list had more bad lines than its error budget allows; nothing was saved.', http: 422 },
+  GH_ERR_LIST_STREAM: {
+    description: 'The list could not be read (missing file, I/O error); nothing was saved.',
+    http: 400,
+  },
+  GH_ERR_LIST_ERROR_BUDGET: {
+    description: 'The list had more bad lines than its error budget allows; nothing was saved.',
+    http: 422,
+  },
   GH_ERR_LIST_NOT_FOUND: { description: 'No list has that id or version.', http: 404 },
   GH_ERR_LIST_EXISTS: { description: 'A list with that name already exists.', http: 409 },
   GH_ERR_LIST_INVALID: { description: 'A list name or format is missing or malformed.', http: 400 },
-  GH_ERR_POLICY_BUNDLE: { description: 'A policy bundle is corrupt or of an unsupported version.', http: 422 },
-  GH_ERR_POLICY_FACTS: { description: 'The facts to evaluate (name, address or URL) are malformed.', http: 400 },
+  GH_ERR_POLICY_BUNDLE: {
+    description: 'A policy bundle is corrupt or of an unsupported version.',
+    http: 422,
+  },
+  GH_ERR_POLICY_FACTS: {
+    description: 'The facts to evaluate (name, address or URL) are malformed.',
+    http: 400,
+  },
   GH_ERR_EXPORT_FORMAT: { description: 'The export format is unknown.', http: 400 },
-  GH_ERR_DNS_ENCODE: { description: 'A name or address given to a DNS response builder cannot be encoded (empty label, label over 63 bytes, name over 255 bytes, bad address).', http: 500 },
-  GH_ERR_DNS_UPSTREAM_FAILED: { description: 'Every upstream resolver tried failed (timeout, network error, SERVFAIL or REFUSED), or the pool is closed; the caller may serve stale or SERVFAIL.', http: 502 },
-  GH_ERR_DNS_UPSTREAM_TIMEOUT: { description: 'One upstream resolver did not answer within the timeout.', http: 504 },
-  GH_ERR_DNS_UPSTREAM_CONFIG: { description: 'An upstream resolver address is malformed (expected ADDR:PORT, [ADDR]:PORT, tcp://ADDR:PORT or tls://ADDR:PORT#NAME).', http: 500 },
-  GH_ERR_DNS_UPSTREAM_QUERY: { description: 'The query given to the upstream pool is not a well-formed DNS query with one question.', http: 400 },
+  GH_ERR_DNS_ENCODE: {
+    description:
+      'A name or address given to a DNS response builder cannot be encoded (empty label, label over 63 bytes, name over 255 bytes, bad address).',
+    http: 500,
+  },
+  GH_ERR_DNS_UPSTREAM_FAILED: {
+    description:
+      'Every upstream resolver tried failed (timeout, network error, SERVFAIL or REFUSED), or the pool is closed; the caller may serve stale or SERVFAIL.',
+    http: 502,
+  },
+  GH_ERR_DNS_UPSTREAM_TIMEOUT: {
+    description: 'One upstream resolver did not answer within the timeout.',
+    http: 504,
+  },
+  GH_ERR_DNS_UPSTREAM_CONFIG: {
+    description:
+      'An upstream resolver address is malformed (expected ADDR:PORT, [ADDR]:PORT, tcp://ADDR:PORT or tls://ADDR:PORT#NAME).',
+    http: 500,
+  },
+  GH_ERR_DNS_UPSTREAM_QUERY: {
+    description: 'The query given to the upstream pool is not a well-formed DNS query with one question.',
+    http: 400,
+  },
 } as const satisfies Record<string, ErrorSpec>;
 
 /** A stable error code from the catalogue. */
@@ -51,7 +109,12 @@ export class GatehouseError extends Error {
   readonly code: ErrorCode;
   readonly details: readonly string[];
 
-  constructor(code: ErrorCode, message: string, details: readonly string[] = [], options?: { cause?: unknown }) {
+  constructor(
+    code: ErrorCode,
+    message: string,
+    details: readonly string[] = [],
+    options?: { cause?: unknown },
+  ) {
     super(message, options);
     this.name = 'GatehouseError';
     this.code = code;

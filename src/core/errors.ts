@@ -99,6 +99,14 @@ export const ERRORS = {
     description: 'The query given to the upstream pool is not a well-formed DNS query with one question.',
     http: 400,
   },
+  GH_ERR_RECORDS_SPOOL: {
+    description: 'The record spool directory could not be opened, read or written (path, permissions, disk).',
+    http: 500,
+  },
+  GH_ERR_RECORDS_SINK: {
+    description: 'A record sink could not be opened (database path, permissions, worker start-up).',
+    http: 503,
+  },
 } as const satisfies Record<string, ErrorSpec>;
 
 /** A stable error code from the catalogue. */

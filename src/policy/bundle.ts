@@ -11,7 +11,7 @@
  */
 import { createHash } from 'node:crypto';
 import { GatehouseError } from '../core/errors.js';
-import { CompiledPolicy, type CompiledOrder } from './compile.js';
+import { type CompiledOrder, CompiledPolicy } from './compile.js';
 
 /** Bumped on any change to the layout of a bundle or of the domain table. */
 export const BUNDLE_VERSION = 1;
@@ -47,9 +47,11 @@ export function fromBundle(bytes: Uint8Array): CompiledPolicy {
   const fail = (why: string) => new GatehouseError('GH_ERR_POLICY_BUNDLE', `reading policy bundle: ${why}`);
   if (buf.length < HEADER || buf.readUInt32BE(0) !== MAGIC) throw fail('not a gatehouse policy bundle');
   const version = buf.readUInt32BE(4);
-  if (version !== BUNDLE_VERSION) throw fail(`unsupported version ${version} (this build reads ${BUNDLE_VERSION})`);
+  if (version !== BUNDLE_VERSION)
+    throw fail(`unsupported version ${version} (this build reads ${BUNDLE_VERSION})`);
   const body = buf.subarray(HEADER);
-  if (!createHash('sha256').update(body).digest().equals(buf.subarray(12, 44))) throw fail('checksum mismatch');
+  if (!createHash('sha256').update(body).digest().equals(buf.subarray(12, 44)))
+    throw fail('checksum mismatch');
   const metaLength = buf.readUInt32BE(8);
   if (metaLength > body.length) throw fail('truncated');
   let meta: {

@@ -6,9 +6,9 @@ import type { Action, Disclosure } from '../core/decision.js';
 import { GatehouseError } from '../core/errors.js';
 import { parsePrefix } from '../core/net/address.js';
 import { DomainTable, DomainTableBuilder, type DomainTableLayout } from './match/domain-table.js';
-import { PrefixTable, type PrefixRule } from './match/prefix-table.js';
+import { type PrefixRule, PrefixTable } from './match/prefix-table.js';
 import { MAX_ORDERS, packMeta, unpackFlags } from './match/rule-meta.js';
-import { UrlTable, type UrlRule } from './match/url-table.js';
+import { UrlTable } from './match/url-table.js';
 import type { Order, OrderWithRules, Rule } from './model.js';
 
 /** What the hot path needs of an order (the rest stays in the store). */
@@ -65,7 +65,8 @@ export class CompiledPolicy {
     this.prefixes = new PrefixTable(
       parts.prefixRules.map((r, i) => {
         const prefix = parsePrefix(r.value);
-        if (!prefix) throw new GatehouseError('GH_ERR_POLICY_BUNDLE', `bad address rule "${r.value}" in policy`);
+        if (!prefix)
+          throw new GatehouseError('GH_ERR_POLICY_BUNDLE', `bad address rule "${r.value}" in policy`);
         return { prefix, meta: r.meta, ruleId: nd + i } satisfies PrefixRule;
       }),
     );
@@ -73,13 +74,24 @@ export class CompiledPolicy {
     this.urls = new UrlTable(
       parts.urlRules.map((r, i) => {
         const slash = r.value.indexOf('/');
-        return { host: r.value.slice(0, slash), path: r.value.slice(slash), meta: r.meta, ruleId: nd + np + i };
+        return {
+          host: r.value.slice(0, slash),
+          path: r.value.slice(slash),
+          meta: r.meta,
+          ruleId: nd + np + i,
+        };
       }),
     );
   }
 
   /** Counts of what the snapshot holds. */
-  get stats(): { orders: number; domainRules: number; addressRules: number; urlRules: number; bytes: number } {
+  get stats(): {
+    orders: number;
+    domainRules: number;
+    addressRules: number;
+    urlRules: number;
+    bytes: number;
+  } {
     return {
       orders: this.orders.length,
       domainRules: this.domains.size,
@@ -99,7 +111,10 @@ export class CompiledPolicy {
     if (ruleId < nd) {
       meta = this.domains.meta(ruleId);
       const k = (meta >>> 24) & 3;
-      rule = { kind: k === 0 ? 'exact' : k === 2 ? 'subdomains' : 'subtree', value: this.domains.name(ruleId) };
+      rule = {
+        kind: k === 0 ? 'exact' : k === 2 ? 'subdomains' : 'subtree',
+        value: this.domains.name(ruleId),
+      };
     } else if (ruleId < nd + np) {
       meta = this.parts.prefixRules[ruleId - nd].meta;
       rule = { kind: 'cidr', value: this.parts.prefixRules[ruleId - nd].value };

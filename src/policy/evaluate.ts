@@ -13,9 +13,16 @@
  *   6. remaining ties go to the lowest order id, and the decision says so (`tieBroken`).
  */
 import { type Decision, type DnsAnswer, NO_DECISION, type Reason } from '../core/decision.js';
-import { parseAddress, type Prefix } from '../core/net/address.js';
+import { type Prefix, parseAddress } from '../core/net/address.js';
 import type { CompiledOrder, CompiledPolicy } from './compile.js';
-import { ALLOW_BIT, ANSWER_SHIFT, Candidates, IMPORTANT_BIT, KIND_SHIFT, ORDER_MASK } from './match/rule-meta.js';
+import {
+  ALLOW_BIT,
+  ANSWER_SHIFT,
+  Candidates,
+  IMPORTANT_BIT,
+  KIND_SHIFT,
+  ORDER_MASK,
+} from './match/rule-meta.js';
 
 /** What is known about one request. Any of domain, address and url may be given. */
 export interface Facts {
@@ -40,7 +47,12 @@ const CANCELLED = 0xffffffff;
 
 const scratch = new Candidates();
 
-function applies(order: CompiledOrder, time: number, isp: string | undefined, groups: readonly string[] | undefined) {
+function applies(
+  order: CompiledOrder,
+  time: number,
+  isp: string | undefined,
+  groups: readonly string[] | undefined,
+) {
   if (time < order.notBefore || time >= order.expiresAt) return false;
   const set = order.scopeSet;
   if (set === null) return true;
@@ -157,7 +169,8 @@ function build(policy: CompiledPolicy, c: Candidates, i: number, tieBroken: bool
         : 'url-prefix';
   const action = meta & ALLOW_BIT ? 'allow' : order.action;
   const answerBits = (meta >>> ANSWER_SHIFT) & 3;
-  const answer: DnsAnswer | undefined = answerBits === 1 ? 'nxdomain' : answerBits === 2 ? 'nodata' : undefined;
+  const answer: DnsAnswer | undefined =
+    answerBits === 1 ? 'nxdomain' : answerBits === 2 ? 'nodata' : undefined;
   // One object shape for every decision (absent fields undefined): no spreads on the hot path.
   return {
     action,

@@ -40,9 +40,11 @@ function describeScope(order: CompiledOrder): string {
 
 /** The decision in plain sentences, one per line. */
 export function explain(decision: Decision, policy: CompiledPolicy): string {
-  if (decision.action === 'none') return 'No order in force applies: nothing is blocked, throttled or rewritten.';
+  if (decision.action === 'none')
+    return 'No order in force applies: nothing is blocked, throttled or rewritten.';
   const info = policy.rule(decision.ruleId);
-  if (!info) return `${ACTION_WORDS[decision.action]} by order ${decision.orderId} (rule no longer in this policy).`;
+  if (!info)
+    return `${ACTION_WORDS[decision.action]} by order ${decision.orderId} (rule no longer in this policy).`;
   const { order, rule } = info;
   const lines = [
     `${cap(ACTION_WORDS[decision.action])} by order ${order.id} “${order.title}”, issued by ${order.authority.name} (${order.authority.kind}).`,
@@ -56,7 +58,9 @@ export function explain(decision: Decision, policy: CompiledPolicy): string {
   lines.push(`In force from ${iso(order.notBefore)} until ${iso(order.expiresAt)}.`);
   if (decision.action !== 'allow') {
     const d = order.disclosure;
-    lines.push(`Disclosed as Extended DNS Error ${d.infoCode} (${INFO_CODE_NAMES[d.infoCode]}) and HTTP 451.`);
+    lines.push(
+      `Disclosed as Extended DNS Error ${d.infoCode} (${INFO_CODE_NAMES[d.infoCode]}) and HTTP 451.`,
+    );
     if (d.notice) lines.push(`Notice: ${d.notice}`);
     if (d.appeal.length > 0) lines.push(`Appeal: ${d.appeal.join(', ')}`);
   }

@@ -106,7 +106,10 @@ export function parsePrefix(text: string): Prefix | null {
 }
 
 /** The words of `p` with every bit past `length` cleared (length counts from the family's first bit). */
-export function maskWords(p: { family: 4 | 6; words: readonly number[] }, length: number): [number, number, number, number] {
+export function maskWords(
+  p: { family: 4 | 6; words: readonly number[] },
+  length: number,
+): [number, number, number, number] {
   const out: [number, number, number, number] = [p.words[0], p.words[1], p.words[2], p.words[3]];
   const start = p.family === 4 ? 96 : 0;
   const bits = start + length;

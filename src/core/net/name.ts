@@ -34,6 +34,7 @@ export function explainBadName(input: string): string {
   if (name.length === 0) return 'empty name';
   if (name.length > MAX_NAME_LENGTH) return `name longer than ${MAX_NAME_LENGTH} characters`;
   if (name.split('.').some((l) => l.length === 0)) return 'empty label';
-  if (name.split('.').some((l) => l.length > MAX_LABEL_LENGTH)) return `label longer than ${MAX_LABEL_LENGTH} characters`;
+  if (name.split('.').some((l) => l.length > MAX_LABEL_LENGTH))
+    return `label longer than ${MAX_LABEL_LENGTH} characters`;
   return 'invalid character in name';
 }

@@ -120,7 +120,18 @@ export class DomainTableBuilder {
     this.#names = new Uint8Array(0);
     this.#offsets = [];
     this.#metas = [];
-    const layout = { capacity, count: n, filterWords, minLabels, filterOffset, slotsOffset, metaOffset, nameOffOffset, namesOffset, namesLength: names.length };
+    const layout = {
+      capacity,
+      count: n,
+      filterWords,
+      minLabels,
+      filterOffset,
+      slotsOffset,
+      metaOffset,
+      nameOffOffset,
+      namesOffset,
+      namesLength: names.length,
+    };
     return { buffer, layout: { ...layout, dups: [...dups] } };
   }
 }
@@ -254,7 +265,8 @@ export class DomainTable {
       }
       if (k !== len) continue;
       this.#push(rule, len, whole, out);
-      if (this.#meta[rule] & DUPS_BIT) for (const r of this.#dups.get(rule) ?? []) this.#push(r, len, whole, out);
+      if (this.#meta[rule] & DUPS_BIT)
+        for (const r of this.#dups.get(rule) ?? []) this.#push(r, len, whole, out);
       return;
     }
   }

@@ -212,9 +212,18 @@ export class SqlOrders implements OrderRepository {
     // History rows are appended on every transition; list versions and attachments on every import.
     const row = await this.#db
       .selectNoFrom((eb) => [
-        eb.selectFrom('order_status_history').select((e) => e.fn.max('id').as('m')).as('history'),
-        eb.selectFrom('list_versions').select((e) => e.fn.countAll().as('n')).as('versions'),
-        eb.selectFrom('order_lists').select((e) => e.fn.countAll().as('n')).as('links'),
+        eb
+          .selectFrom('order_status_history')
+          .select((e) => e.fn.max('id').as('m'))
+          .as('history'),
+        eb
+          .selectFrom('list_versions')
+          .select((e) => e.fn.countAll().as('n'))
+          .as('versions'),
+        eb
+          .selectFrom('order_lists')
+          .select((e) => e.fn.countAll().as('n'))
+          .as('links'),
       ])
       .executeTakeFirstOrThrow();
     return `${row.history ?? 0}/${row.versions ?? 0}/${row.links ?? 0}`;

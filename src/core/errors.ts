@@ -99,6 +99,20 @@ export const ERRORS = {
     description: 'The query given to the upstream pool is not a well-formed DNS query with one question.',
     http: 400,
   },
+  GH_ERR_DNS_LISTEN: {
+    description: 'A DNS listener could not bind its address (in use, not local, or not permitted).',
+    http: 500,
+  },
+  GH_ERR_DNS_LISTEN_CONFIG: {
+    description:
+      'A DNS listener address is malformed (expected ADDR:PORT, IPv6 as [ADDR]:PORT), or DoT/DoH listeners have no certificate.',
+    http: 500,
+  },
+  GH_ERR_TLS_CERTIFICATE: {
+    description:
+      'The TLS certificate or key for DoT and DoH could not be read, parsed or created (the message names the file, or says openssl is missing).',
+    http: 500,
+  },
   GH_ERR_RECORDS_SPOOL: {
     description: 'The record spool directory could not be opened, read or written (path, permissions, disk).',
     http: 500,

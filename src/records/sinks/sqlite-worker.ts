@@ -1,0 +1,50 @@
+/**
+ * Worker-thread entry of `createWorkerSink` (worker.ts): owns the SQLite sink, so its synchronous
+ * transactions and WAL checkpoints block this thread, never the data plane's event loop.
+ * Answers every request with `{ id, ok, result? | message? }`; request 0 is the start-up answer.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { createSqliteSink, type SqliteSink } from './sqlite.js';
+import type { WorkerReply, WorkerRequest } from './worker.js';
+
+function handle(sink: SqliteSink, req: WorkerRequest): unknown {
+  switch (req.op) {
+    case 'dns':
+      return sink.dns.write(req.batch);
+    case 'flows':
+      return sink.flows.write(req.batch);
+    case 'query':
+      return sink.query(req.query);
+    case 'queryFlows':
+      return sink.queryFlows(req.query);
+    case 'count':
+      return sink.count();
+    case 'close':
+      return sink.close();
+  }
+}
+
+function serve(): void {
+  const port = parentPort;
+  if (port === null) return; // imported outside a worker: nothing to serve
+  const reply = (msg: WorkerReply): void => port.postMessage(msg);
+  const why = (err: unknown): string => (err instanceof Error ? err.message : String(err));
+  let sink: SqliteSink;
+  try {
+    sink = createSqliteSink({ path: (workerData as { path: string }).path });
+  } catch (err) {
+    reply({ id: 0, ok: false, message: why(err) });
+    return;
+  }
+  reply({ id: 0, ok: true });
+  port.on('message', (req: WorkerRequest) => {
+    try {
+      reply({ id: req.id, ok: true, result: handle(sink, req) });
+      if (req.op === 'close') port.close();
+    } catch (err) {
+      reply({ id: req.id, ok: false, message: why(err) });
+    }
+  });
+}
+
+serve();

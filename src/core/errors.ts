@@ -113,6 +113,10 @@ export const ERRORS = {
       'The TLS certificate or key for DoT and DoH could not be read, parsed or created (the message names the file, or says openssl is missing).',
     http: 500,
   },
+  GH_ERR_PROXY_LISTEN: {
+    description: 'A proxy listener could not bind its address (in use, not local, or not permitted).',
+    http: 500,
+  },
   GH_ERR_RECORDS_SPOOL: {
     description: 'The record spool directory could not be opened, read or written (path, permissions, disk).',
     http: 500,

@@ -110,6 +110,29 @@ export const dnsSection = obj(
       },
     ),
     upstreams: arr(upstream(), { default: [], doc: 'Upstream resolvers; empty means the system resolvers.' }),
+    upstreamTimeout: duration({
+      default: '2s',
+      min: '50ms',
+      max: '30s',
+      doc: 'How long one upstream may take before the next is tried.',
+    }),
+    notice: obj(
+      {
+        ipv4: optional(
+          str({ doc: 'IPv4 address of the notice page, for orders whose DNS answer is "notice".' }),
+        ),
+        ipv6: optional(
+          str({ doc: 'IPv6 address of the notice page, for orders whose DNS answer is "notice".' }),
+        ),
+      },
+      { doc: 'The disclosed notice answer (flagged with EDE 4 Forged Answer; opt-in per order).' },
+    ),
+    sdeOptionCode: int({
+      default: -1,
+      min: -1,
+      max: 65535,
+      doc: 'EDNS option code of the structured-DNS-error signal (not yet assigned by IANA); -1 recognises only the older empty-EDE signal.',
+    }),
     workers: either(int({ min: 1, max: 256 }), enumOf(['auto']), {
       default: 'auto',
       doc: 'Resolver worker threads; "auto" is one per CPU.',

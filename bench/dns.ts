@@ -1,0 +1,193 @@
+/**
+ * Benchmark: the DNS gateway against Unbound and a bare Node UDP server, same machine, same run,
+ * same million-rule policy (one RPZ file both load), same query mix (Umbrella top-100k, 80%
+ * allowed + 20% blocked), the same local upstream (an Unbound answering every name).
+ * Prints rates, CPU per query, p99 at a fixed rate, memory, and the reload test; asserts nothing.
+ *
+ *   npm run bench:dns            (GATEHOUSE_BENCH_SECONDS=15 by default)
+ */
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { exportRules } from '../src/policy/formats/index.js';
+import { runDnsperf } from './dnsperf.js';
+import { millionRules, SHARED_DATA } from './million-rules.js';
+import { cpuSeconds, mib, rssBytes } from './proc.js';
+import { seededRandom } from './seeded-names.js';
+import { probe, startUnbound } from './unbound.js';
+
+const SECONDS = Number(process.env.GATEHOUSE_BENCH_SECONDS ?? 15);
+const dir = mkdtempSync(join(tmpdir(), 'gh-bench-dns-'));
+const children: ChildProcess[] = [];
+const port = () => 20000 + Math.floor(Math.random() * 30000);
+
+function cli(args: string[]): string {
+  return execFileSync('node', ['bin/gatehouse.js', '--data', join(dir, 'data'), ...args], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+}
+
+async function waitFor(p: number, name: string): Promise<void> {
+  const deadline = Date.now() + 120_000;
+  while (!(await probe(p, name))) if (Date.now() > deadline) throw new Error(`nothing answers on ${p}`);
+}
+
+function queryFile(blocked: readonly string[]): string {
+  const umbrella = readFileSync(join(SHARED_DATA, 'umbrella-top-100k/umbrella-top-100k.txt'), 'utf8')
+    .split('\n')
+    .filter(Boolean);
+  const rnd = seededRandom(11);
+  const lines: string[] = [];
+  for (let i = 0; i < 100_000; i++) {
+    const name =
+      rnd() < 0.8
+        ? umbrella[Math.floor(rnd() * umbrella.length)]
+        : blocked[Math.floor(rnd() * blocked.length)];
+    lines.push(`${name} A`);
+  }
+  const file = join(dir, 'queries.txt');
+  writeFileSync(file, `${lines.join('\n')}\n`);
+  return file;
+}
+
+async function startGatehouse(zone: string, upstream: number): Promise<{ pid: number; port: number }> {
+  cli([
+    'orders',
+    'create',
+    '--draft',
+    '--as',
+    'bench',
+    '--title',
+    'Benchmark order',
+    '--authority',
+    'Bench Court',
+    '--instrument',
+    'Bench Act',
+    '--article',
+    'art. 1',
+    '--decision-ref',
+    'B-1',
+    '--notice',
+    'benchmark',
+    '--appeal',
+    'mailto:a@example.org',
+    '--expires',
+    '+30d',
+  ]);
+  const t0 = performance.now();
+  cli(['policy', 'import', zone, '--format', 'rpz', '--order', '1', '--as', 'bench', '--list', 'million']);
+  console.log(`gatehouse: imported the RPZ zone in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+  cli(['orders', 'submit', '1', '--as', 'bench']);
+  cli(['orders', 'approve', '1', '--as', 'judge']);
+  const p = port();
+  const args = [
+    'bin/gatehouse.js',
+    'start',
+    '--data',
+    join(dir, 'data'),
+    '--dns',
+    `127.0.0.1:${p}`,
+    '--upstream',
+    `127.0.0.1:${upstream}`,
+    '--http',
+    '127.0.0.1:0',
+  ];
+  args.push(
+    '--set',
+    'dns.dot=[]',
+    '--set',
+    'dns.doh=[]',
+    '--set',
+    'proxy.listen=[]',
+    '--set',
+    'log.level=warn',
+  );
+  const child = spawn('node', args, { stdio: ['ignore', 'ignore', 'inherit'] });
+  children.push(child);
+  await waitFor(p, 'example.com');
+  return { pid: child.pid ?? 0, port: p };
+}
+
+async function measure(label: string, pid: number, p: number, file: string) {
+  await runDnsperf({ port: p, file, seconds: 3 }); // warm the caches
+  const cpu0 = cpuSeconds(pid);
+  const r = await runDnsperf({ port: p, file, seconds: SECONDS });
+  const cpu = cpuSeconds(pid) - cpu0;
+  const usPerQuery = (cpu / r.completed) * 1e6;
+  console.log(
+    `${label.padEnd(22)} ${Math.round(r.qps).toString().padStart(7)} q/s  lost ${r.lost}  avg ${r.avgLatencyMs.toFixed(2)} ms  server CPU ${usPerQuery.toFixed(1)} µs/query  rcodes ${JSON.stringify(r.rcodes)}`,
+  );
+  return { qps: r.qps, usPerQuery };
+}
+
+async function main(): Promise<void> {
+  console.log(
+    `gatehouse DNS benchmark: ${SECONDS} s per run, dnsperf -T 1 (one core), node ${process.version}`,
+  );
+  const set = await millionRules();
+  const zone = join(dir, 'million.rpz');
+  writeFileSync(zone, exportRules('rpz', set.rules).text);
+  const file = queryFile(set.rules.map((r) => r.value));
+  console.log(
+    `policy: ${set.rules.length} names (${set.fromLists} from the real lists, ${set.generated} seeded); queries: ${file}`,
+  );
+  const upstream = await startUnbound({ port: port(), answerAll: true });
+  children.push(upstream.process);
+  const gh = await startGatehouse(zone, upstream.port);
+  const ub = await startUnbound(
+    { port: port(), rpzFile: zone, forwardTo: `127.0.0.1:${upstream.port}` },
+    'example.com',
+  );
+  children.push(ub.process);
+  const bp = port();
+  const bare = spawn('node', ['dist/bench/bare-udp.js', String(bp)], {
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  children.push(bare);
+  await waitFor(bp, 'example.com');
+  const g = await measure('gatehouse', gh.pid, gh.port, file);
+  const u = await measure('unbound (rpz)', ub.pid, ub.port, file);
+  const b = await measure('bare node udp', bare.pid ?? 0, bp, file);
+  console.log(
+    `ratios: gatehouse/bare-node = ${(g.qps / b.qps).toFixed(2)} (floor 0.9), gatehouse/unbound = ${(g.qps / u.qps).toFixed(2)} (goal 1.0); CPU per query gatehouse/unbound = ${(g.usPerQuery / u.usPerQuery).toFixed(2)}`,
+  );
+  for (const [label, p] of [
+    ['gatehouse', gh.port],
+    ['unbound (rpz)', ub.port],
+  ] as const) {
+    const r = await runDnsperf({
+      port: p,
+      file,
+      seconds: Math.min(SECONDS, 10),
+      maxQps: 20_000,
+      verbose: true,
+    });
+    console.log(
+      `${label.padEnd(22)} at 20k q/s: p50 ${r.p50Ms?.toFixed(3)} ms, p99 ${r.p99Ms?.toFixed(3)} ms, lost ${r.lost}`,
+    );
+  }
+  const ghRss = rssBytes(gh.pid);
+  const ubRss = rssBytes(ub.pid);
+  console.log(
+    `memory: gatehouse rss ${mib(ghRss)}, unbound rss ${mib(ubRss)}: ratio ${(ghRss / ubRss).toFixed(2)} (goal ≤ 0.25)`,
+  );
+  const load = runDnsperf({ port: gh.port, file, seconds: Math.max(20, SECONDS), maxQps: 50_000 });
+  await new Promise((r) => setTimeout(r, 3000));
+  const t0 = performance.now();
+  cli(['policy', 'import', zone, '--format', 'rpz', '--order', '1', '--as', 'bench', '--list', 'million']);
+  console.log(
+    `reload: re-imported the million-rule list under load in ${((performance.now() - t0) / 1000).toFixed(1)} s`,
+  );
+  const r = await load;
+  console.log(
+    `reload: during the run ${r.completed} completed, ${r.lost} lost or timed out (goal 0), ${Math.round(r.qps)} q/s`,
+  );
+}
+
+try {
+  await main();
+} finally {
+  for (const c of children) c.kill('SIGTERM');
+}

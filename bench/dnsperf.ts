@@ -1,0 +1,96 @@
+/**
+ * Running dnsperf (the load generator of DNS-OARC) against a server on loopback and reading its
+ * report: queries per second, lost queries, and per-query latencies from `-v` for percentiles.
+ */
+import { spawn } from 'node:child_process';
+
+/** What one dnsperf run measured. */
+export interface DnsperfResult {
+  readonly sent: number;
+  readonly completed: number;
+  readonly lost: number;
+  readonly qps: number;
+  readonly avgLatencyMs: number;
+  /** From per-query latencies (only with `verbose`). */
+  readonly p50Ms?: number;
+  readonly p99Ms?: number;
+  readonly rcodes: Record<string, number>;
+}
+
+/** Options of a run. */
+export interface DnsperfOptions {
+  readonly port: number;
+  readonly file: string;
+  readonly seconds: number;
+  readonly maxQps?: number;
+  readonly clients?: number;
+  readonly outstanding?: number;
+  readonly verbose?: boolean;
+  readonly transport?: 'udp' | 'tcp';
+}
+
+function num(text: string, re: RegExp): number {
+  const m = re.exec(text);
+  return m ? Number(m[1]) : Number.NaN;
+}
+
+function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return Number.NaN;
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+}
+
+/** Runs dnsperf to completion and parses its summary. */
+export function runDnsperf(o: DnsperfOptions): Promise<DnsperfResult> {
+  const args = ['-s', '127.0.0.1', '-p', String(o.port), '-d', o.file, '-l', String(o.seconds), '-T', '1'];
+  args.push(
+    '-c',
+    String(o.clients ?? 8),
+    '-q',
+    String(o.outstanding ?? 500),
+    '-t',
+    '2',
+    '-m',
+    o.transport ?? 'udp',
+  );
+  if (o.maxQps) args.push('-Q', String(o.maxQps));
+  if (o.verbose) args.push('-v');
+  return new Promise((resolve, reject) => {
+    const child = spawn('dnsperf', args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const latencies: number[] = [];
+    let summary = '';
+    let rest = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      const text = rest + chunk.toString();
+      const lines = text.split('\n');
+      rest = lines.pop() ?? '';
+      for (const line of lines) {
+        // verbose lines: "> NOERROR example.com A 0.000123"
+        if (line.startsWith('> ')) {
+          const seconds = Number(line.slice(line.lastIndexOf(' ') + 1));
+          if (!Number.isNaN(seconds)) latencies.push(seconds * 1000);
+        } else summary += `${line}\n`;
+      }
+    });
+    child.stderr.on('data', (d) => {
+      summary += d;
+    });
+    child.on('error', reject);
+    child.on('close', () => {
+      summary += rest;
+      latencies.sort((a, b) => a - b);
+      const rcodes: Record<string, number> = {};
+      for (const m of summary.matchAll(/^\s+([A-Z]+) (\d+) \(/gm)) rcodes[m[1]] = Number(m[2]);
+      resolve({
+        sent: num(summary, /Queries sent:\s+(\d+)/),
+        completed: num(summary, /Queries completed:\s+(\d+)/),
+        lost: num(summary, /Queries lost:\s+(\d+)/),
+        qps: num(summary, /Queries per second:\s+([\d.]+)/),
+        avgLatencyMs: num(summary, /Average Latency \(s\):\s+([\d.]+)/) * 1000,
+        ...(latencies.length > 0
+          ? { p50Ms: percentile(latencies, 50), p99Ms: percentile(latencies, 99) }
+          : {}),
+        rcodes,
+      });
+    });
+  });
+}

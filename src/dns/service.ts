@@ -1,0 +1,131 @@
+/**
+ * The DNS service: listeners, pipeline, cache and upstreams put together from the `dns`
+ * configuration. Policy, identity, records and metrics come in from main.ts (dns never imports
+ * the store or the control plane).
+ */
+import type { GatehouseConfig } from '../config/schema.js';
+import type { Identity } from '../identity/cidr-map.js';
+import type { CompiledPolicy } from '../policy/compile.js';
+import type { DnsQueryRecord } from '../records/types.js';
+import type { Logger } from '../telemetry/logger.js';
+import type { Metrics } from '../telemetry/metrics.js';
+import { createCache } from './cache.js';
+import type { DnsEnv, DnsPipelineMetrics } from './exchange.js';
+import { type BoundListener, createListeners, type ListenerMetrics } from './listeners/index.js';
+import { createDnsHandler } from './pipeline.js';
+import { createRrl } from './rrl.js';
+import { createUpstreamPool } from './upstreams/pool.js';
+
+/** What the DNS service needs from the rest of the gateway. */
+export interface DnsServiceDeps {
+  readonly config: GatehouseConfig;
+  policy(): CompiledPolicy;
+  identity(address: string): Identity;
+  record(r: DnsQueryRecord): void;
+  readonly metrics: Metrics;
+  readonly logger: Logger;
+  /** Certificate for DoT/DoH (required when either is configured). */
+  readonly tls?: { readonly cert: string; readonly key: string };
+}
+
+/** A running DNS service. */
+export interface DnsService {
+  readonly bound: readonly BoundListener[];
+  readonly env: DnsEnv;
+  close(): Promise<void>;
+}
+
+function pipelineMetrics(m: Metrics): DnsPipelineMetrics {
+  return {
+    answered: (transport, rcode, verdict) => m.dnsQueries.inc({ transport, rcode: String(rcode), verdict }),
+    cache: (result) => m.dnsCache.inc({ result }),
+    error: (transport, kind) => m.dnsErrors.inc({ transport, kind }),
+  };
+}
+
+function listenerMetrics(m: Metrics): ListenerMetrics {
+  return {
+    onQuery: () => undefined,
+    onError: (transport, kind) => m.dnsErrors.inc({ transport, kind }),
+    onConnection: (transport, delta) => m.dnsConnections.inc({ transport }, delta),
+  };
+}
+
+/** Builds and starts the DNS service. */
+export async function startDnsService(deps: DnsServiceDeps): Promise<DnsService> {
+  const c = deps.config.dns;
+  const sec = (ms: number) => Math.round(ms / 1000);
+  const pool = createUpstreamPool({
+    upstreams: c.upstreams.map((u) => u.id),
+    timeoutMs: c.upstreamTimeout,
+    onRtt: (upstream, rttMs) => deps.metrics.dnsUpstreamSeconds.observe({ upstream }, rttMs / 1000),
+  });
+  const cache =
+    c.cache.maxBytes > 0
+      ? createCache({
+          maxBytes: c.cache.maxBytes,
+          minTtl: sec(c.cache.minTtl),
+          maxTtl: sec(c.cache.maxTtl),
+          maxNegativeTtl: sec(c.cache.negativeTtl),
+          staleTtl: c.cache.serveStale ? sec(c.cache.staleTtl) : 0,
+          prefetchHits: c.cache.prefetch ? 3 : Number.POSITIVE_INFINITY,
+          now: Date.now,
+        })
+      : null;
+  const rrl =
+    c.rateLimit.responsesPerSecond > 0
+      ? createRrl({
+          responsesPerSecond: c.rateLimit.responsesPerSecond,
+          slip: c.rateLimit.slip,
+          ipv4Prefix: c.rateLimit.ipv4Prefix,
+          ipv6Prefix: c.rateLimit.ipv6Prefix,
+        })
+      : null;
+  const env: DnsEnv = {
+    policy: deps.policy,
+    identity: deps.identity,
+    cache,
+    forward: (q) => pool.query(q),
+    rateLimit: rrl ? (a) => rrl.check(a) : null,
+    record: deps.record,
+    metrics: pipelineMetrics(deps.metrics),
+    settings: {
+      ednsBufferSize: c.ednsBufferSize,
+      blockTtl: sec(c.blockTtl),
+      structuredErrors: c.structuredErrors,
+      sdeOptionCode: c.sdeOptionCode,
+      operatorUrl: deps.config.policy.operatorUrl,
+      noticeAddresses: { ipv4: c.notice.ipv4 ?? null, ipv6: c.notice.ipv6 ?? null },
+      soaMname: 'gatehouse.invalid',
+      soaRname: 'hostmaster.gatehouse.invalid',
+    },
+    now: Date.now,
+  };
+  const listeners = createListeners(
+    {
+      udp: c.listen,
+      dot: deps.tls ? c.dot : [],
+      doh: deps.tls ? c.doh : [],
+      maxUdpSize: c.ednsBufferSize,
+      stream: { idleTimeoutMs: c.tcp.idleTimeout, maxConnectionsPerSource: c.tcp.maxConnectionsPerSource },
+      ...(deps.tls ? { tls: deps.tls } : {}),
+    },
+    createDnsHandler(env),
+    { metrics: listenerMetrics(deps.metrics), logger: deps.logger },
+  );
+  let bound: BoundListener[];
+  try {
+    bound = await listeners.start();
+  } catch (err) {
+    pool.close();
+    throw err;
+  }
+  return {
+    bound,
+    env,
+    async close() {
+      await listeners.close();
+      pool.close();
+    },
+  };
+}

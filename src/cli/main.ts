@@ -6,6 +6,7 @@
 import { Command, CommanderError } from 'commander';
 import { GatehouseError } from '../core/errors.js';
 import { type CommonOptions, type Context, createContext, type Io } from './context.js';
+import { registerDemo } from './demo.js';
 import { registerOrders } from './orders.js';
 import { registerPolicy } from './policy.js';
 import { registerStart } from './start.js';
@@ -54,6 +55,7 @@ export async function main(
   });
   registerOrders(program, wrap);
   registerPolicy(program, wrap);
+  registerDemo(program, wrap);
   try {
     await program.parseAsync(['node', 'gatehouse', ...argv]);
     return pending ? await pending : 0;

@@ -117,8 +117,33 @@ export const ERRORS = {
     description: 'A proxy listener could not bind its address (in use, not local, or not permitted).',
     http: 500,
   },
+  GH_ERR_RADIUS_LISTEN: {
+    description:
+      'The RADIUS accounting listener could not bind its address (in use, not local, or not permitted).',
+    http: 500,
+  },
+  GH_ERR_RADIUS_CONFIG: {
+    description:
+      'A RADIUS setting is malformed: a NAS address that is not HOST:PORT or [ADDR]:PORT, an empty shared secret, or a Disconnect-Request without attributes.',
+    http: 500,
+  },
   GH_ERR_RECORDS_SPOOL: {
     description: 'The record spool directory could not be opened, read or written (path, permissions, disk).',
+    http: 500,
+  },
+  GH_ERR_AUDIT_INVALID: {
+    description:
+      'An audit entry is malformed (action not `area.verb`, object not `kind/id`, details not a JSON object of finite values).',
+    http: 400,
+  },
+  GH_ERR_AUDIT_CONFLICT: {
+    description:
+      'Appending to the audit log kept losing the race for the next sequence number to other writers; nothing was written.',
+    http: 503,
+  },
+  GH_ERR_AUDIT_KEY: {
+    description:
+      'The audit head signing key could not be read, created or parsed, or its file is readable by others.',
     http: 500,
   },
   GH_ERR_RECORDS_SINK: {

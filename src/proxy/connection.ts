@@ -1,0 +1,87 @@
+/**
+ * What every listener shares: the proxy context, admitting a connection (per-source limit,
+ * identity, the live table, metrics) and writing its one flow record when it closes.
+ */
+import type { Socket } from 'node:net';
+import type { JudgeContext } from './decide.js';
+import { Flow } from './flow.js';
+import type { LiveTable } from './live.js';
+import type { ThrottleRegistry } from './throttle.js';
+import type { ListenerKind, ProxyDeps, ProxyErrorKind } from './types.js';
+
+/** The proxy's shared state, built once by `createProxy`. */
+export interface ProxyContext {
+  readonly deps: ProxyDeps;
+  readonly now: () => number;
+  readonly live: LiveTable;
+  readonly throttles: ThrottleRegistry;
+  readonly via: string;
+  /** Origin ports of the transparent listeners (see ProxySettings.transparentPorts). */
+  readonly ports: { readonly http: number; readonly tls: number };
+}
+
+/** The judge's inputs for a flow, read at the moment of judging. */
+export function judgeContext(ctx: ProxyContext, flow: Flow): JudgeContext {
+  return { policy: ctx.deps.policy(), identity: flow.identity, time: ctx.now(), lookup: ctx.deps.lookup };
+}
+
+/** Counts and logs one failure; the message is for operators, the label for metrics. */
+export function reportError(ctx: ProxyContext, flow: Flow, kind: ProxyErrorKind, message: string): void {
+  ctx.deps.metrics.error(flow.listener, kind);
+  const level = kind === 'internal' ? 'error' : 'info';
+  ctx.deps.logger[level]({ flow: flow.id, listener: flow.listener, kind }, message);
+}
+
+/** Ends `socket` after `bytes` are written; destroys it if the peer has not closed within a second. */
+export function finish(socket: Socket, bytes?: Buffer): void {
+  if (socket.destroyed) return;
+  if (bytes !== undefined && socket.writable) socket.end(bytes);
+  else socket.end();
+  setTimeout(() => socket.destroy(), 1000).unref();
+}
+
+/**
+ * Admits a new client connection: a flow when it may proceed, or null after `refuse` answered
+ * it (more than maxConnectionsPerSource open from its address).
+ */
+export function admit(
+  ctx: ProxyContext,
+  kind: ListenerKind,
+  socket: Socket,
+  refuse: (socket: Socket) => void,
+): Flow | null {
+  const { metrics, settings } = ctx.deps;
+  // A client error is its connection's end, never the process's.
+  socket.on('error', () => {});
+  const address = socket.remoteAddress ?? '';
+  if (socket.destroyed || address === '') {
+    socket.destroy();
+    return null;
+  }
+  if (!ctx.live.admit(address)) {
+    metrics.error(kind, 'over-limit');
+    metrics.connections(kind, 'refused');
+    refuse(socket);
+    return null;
+  }
+  const flow = new Flow(kind, address, ctx.deps.identity(address), ctx.now(), ctx.throttles);
+  ctx.live.add(flow);
+  metrics.active(kind, 1);
+  flow.terminate = () => socket.destroy();
+  socket.setTimeout(settings.idleTimeoutMs, () => flow.onIdle());
+  socket.once('close', () => {
+    ctx.live.remove(flow);
+    ctx.live.leave(address);
+    flow.detach();
+    metrics.active(kind, -1);
+    metrics.connections(kind, flow.verdict.action);
+    metrics.bytes('up', flow.bytesUp);
+    metrics.bytes('down', flow.bytesDown);
+    try {
+      ctx.deps.record(flow.toRecord(ctx.now()));
+    } catch (err) {
+      reportError(ctx, flow, 'internal', `recording flow: ${(err as Error).message}`);
+    }
+  });
+  return flow;
+}

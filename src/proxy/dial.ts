@@ -1,0 +1,57 @@
+/**
+ * Connecting to an origin: the first address that accepts within the timeout. A refusal moves
+ * on to the next address; the timeout covers the whole attempt.
+ */
+import net from 'node:net';
+
+/** A connected origin, or why there is none. */
+export type DialResult =
+  | { readonly ok: true; readonly socket: net.Socket; readonly address: string }
+  | { readonly ok: false; readonly timeout: boolean; readonly message: string };
+
+function attempt(address: string, port: number, signal: AbortSignal): Promise<net.Socket> {
+  return new Promise((resolve, reject) => {
+    const socket = net.connect({ host: address, port, allowHalfOpen: true, noDelay: true });
+    const abort = () => socket.destroy(new Error('timed out'));
+    signal.addEventListener('abort', abort, { once: true });
+    socket.once('connect', () => {
+      signal.removeEventListener('abort', abort);
+      socket.removeListener('error', reject);
+      resolve(socket);
+    });
+    socket.once('error', (err) => {
+      signal.removeEventListener('abort', abort);
+      reject(err);
+    });
+  });
+}
+
+/** Dials `addresses` in order on `port`; never throws. */
+export async function dial(
+  addresses: readonly string[],
+  port: number,
+  timeoutMs: number,
+): Promise<DialResult> {
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(), timeoutMs);
+  let last = 'no address to connect to';
+  try {
+    for (const address of addresses) {
+      if (controller.signal.aborted) break;
+      try {
+        const socket = await attempt(address, port, controller.signal);
+        // Errors after connect are the relay's to handle; this keeps a late one from throwing.
+        socket.on('error', () => {});
+        return { ok: true, socket, address };
+      } catch (err) {
+        last = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
+      }
+    }
+  } finally {
+    clearTimeout(timer);
+  }
+  if (controller.signal.aborted) {
+    return { ok: false, timeout: true, message: `no answer within ${timeoutMs} ms` };
+  }
+  return { ok: false, timeout: false, message: last.toLowerCase() };
+}

@@ -1,0 +1,127 @@
+/**
+ * The origin's response head (RFC 9112 §4, §6.3): read incrementally, its body framing worked
+ * out, and rewritten for the client with the hop-by-hop fields replaced by the proxy's own
+ * (RFC 9110 §7.6.1) and our Via appended (§7.6.3).
+ */
+import { Buffer } from 'node:buffer';
+import type { Framing } from './framing.js';
+
+/** A parsed response head. Field names lowercase, values trimmed. */
+export interface ResponseHead {
+  readonly version: '1.0' | '1.1';
+  readonly status: number;
+  readonly reason: string;
+  readonly headers: ReadonlyArray<readonly [string, string]>;
+  /** Connection options, lowercase. */
+  readonly connection: readonly string[];
+}
+
+/** The reader's answer after each chunk. */
+export type ResponseHeadResult =
+  | { readonly state: 'need-more' }
+  | { readonly state: 'done'; readonly head: ResponseHead; readonly rest: Buffer }
+  | { readonly state: 'error'; readonly reason: string };
+
+const NEED_MORE: ResponseHeadResult = Object.freeze({ state: 'need-more' });
+
+/** Incremental response head reader with a size limit. */
+export class ResponseHeadReader {
+  readonly #max: number;
+  #buffered: Buffer = Buffer.alloc(0);
+
+  constructor(maxBytes = 65536) {
+    this.#max = maxBytes;
+  }
+
+  /** Feeds the next chunk from the origin. */
+  push(chunk: Buffer): ResponseHeadResult {
+    const from = Math.max(0, this.#buffered.length - 3);
+    this.#buffered = this.#buffered.length === 0 ? chunk : Buffer.concat([this.#buffered, chunk]);
+    const b = this.#buffered;
+    let end = -1;
+    for (let i = b.indexOf(10, from); i >= 0; i = b.indexOf(10, i + 1)) {
+      // RFC 9112 §2.2: the head ends at an empty line (CRLF CRLF, or a bare LF as a recipient may accept).
+      if (b[i + 1] === 10) end = i + 2;
+      else if (b[i + 1] === 13 && b[i + 2] === 10) end = i + 3;
+      if (end >= 0) break;
+    }
+    if (end < 0) {
+      return b.length > this.#max ? { state: 'error', reason: 'response head too large' } : NEED_MORE;
+    }
+    const head = parseHead(b.toString('latin1', 0, end));
+    if (typeof head === 'string') return { state: 'error', reason: head };
+    return { state: 'done', head, rest: b.subarray(end) };
+  }
+}
+
+function parseHead(text: string): ResponseHead | string {
+  const lines = text.split(/\r?\n/);
+  // RFC 9112 §4: status-line = HTTP-version SP status-code SP [ reason-phrase ]
+  const m = /^HTTP\/1\.(\d) (\d{3})(?: (.*))?$/.exec(lines[0]);
+  if (!m) return `bad status line "${lines[0].slice(0, 64)}"`;
+  const headers: [string, string][] = [];
+  const connection: string[] = [];
+  for (let i = 1; i < lines.length; i++) {
+    const line = lines[i];
+    if (line === '') continue;
+    const colon = line.indexOf(':');
+    // RFC 9112 §5.2: obs-fold is refused by a proxy (or replaced); refusing is simpler and safe.
+    if (colon <= 0 || line[0] === ' ' || line[0] === '\t') return `bad header line "${line.slice(0, 64)}"`;
+    const name = line.slice(0, colon).toLowerCase();
+    if (/[^!#$%&'*+\-.^_`|~0-9a-z]/.test(name)) return `bad header name "${name.slice(0, 64)}"`;
+    const value = line.slice(colon + 1).trim();
+    if (/[\0\r\n]/.test(value)) return `bad header value for "${name}"`;
+    headers.push([name, value]);
+    if (name === 'connection') for (const t of value.split(',')) connection.push(t.trim().toLowerCase());
+  }
+  return {
+    version: m[1] === '0' ? '1.0' : '1.1',
+    status: Number(m[2]),
+    reason: m[3] ?? '',
+    headers,
+    connection,
+  };
+}
+
+/** RFC 9112 §6.3: how the response body is delimited; a string when the framing is invalid. */
+export function responseFraming(head: ResponseHead, requestMethod: string): Framing | string {
+  const s = head.status;
+  // (1) HEAD responses, 1xx, 204 and 304 have no body whatever their fields say.
+  if (requestMethod === 'HEAD' || (s >= 100 && s < 200) || s === 204 || s === 304) return { kind: 'none' };
+  const te = head.headers.filter(([n]) => n === 'transfer-encoding').map(([, v]) => v.toLowerCase());
+  const cl = head.headers.filter(([n]) => n === 'content-length').flatMap(([, v]) => v.split(','));
+  if (te.length > 0) {
+    // (4) chunked last → chunked; otherwise the body runs until the origin closes.
+    const codings = te.flatMap((v) => v.split(',')).map((c) => c.trim());
+    return codings[codings.length - 1] === 'chunked' ? { kind: 'chunked' } : { kind: 'close' };
+  }
+  if (cl.length > 0) {
+    const values = cl.map((v) => v.trim());
+    // (5) differing or invalid lengths: unrecoverable, the proxy must not guess.
+    if (!/^\d{1,15}$/.test(values[0]) || values.some((v) => v !== values[0])) {
+      return `bad content-length "${values.join(',').slice(0, 64)}"`;
+    }
+    return { kind: 'length', length: Number(values[0]) };
+  }
+  return { kind: 'close' };
+}
+
+/** True when the origin lets the connection persist after this response (RFC 9112 §9.3). */
+export function originKeepsAlive(head: ResponseHead, framing: Framing): boolean {
+  if (framing.kind === 'close' || head.connection.includes('close')) return false;
+  return head.version === '1.1' || head.connection.includes('keep-alive');
+}
+
+const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'te', 'trailer', 'upgrade']);
+
+/** The head written to the client: hop-by-hop fields replaced, persistence stated, Via added. */
+export function formatClientHead(head: ResponseHead, close: boolean, via: string): Buffer {
+  const drop = new Set(head.connection);
+  const lines = [`HTTP/1.1 ${head.status} ${head.reason}`];
+  for (const [name, value] of head.headers) {
+    if (!HOP_BY_HOP.has(name) && !drop.has(name)) lines.push(`${name}: ${value}`);
+  }
+  if (close) lines.push('connection: close');
+  lines.push(`via: ${head.version} ${via}`, '', '');
+  return Buffer.from(lines.join('\r\n'), 'latin1');
+}

@@ -1,0 +1,106 @@
+/**
+ * Transparent TLS: read the ClientHello without terminating TLS (DESIGN §1.3), judge the SNI
+ * and the destination, then either answer a fatal access_denied alert (RFC 8446 §6.2: the one
+ * honest refusal TLS allows without a certificate) or replay the buffered bytes to the origin
+ * untouched and splice.
+ *
+ * Destination: production recovers the original destination with SO_ORIGINAL_DST (iptables
+ * REDIRECT) or TPROXY, which Node cannot read without a native addon. Until that addon exists
+ * the origin is the SNI name resolved through the gateway's lookup, on `transparentPorts.tls`.
+ * ECH: the hello is judged on its outer (public) SNI and the destination; the record says so.
+ */
+import { Buffer } from 'node:buffer';
+import type { Socket } from 'node:net';
+import { admit, finish, judgeContext, type ProxyContext, reportError } from '../connection.js';
+import { judge } from '../decide.js';
+import { dial } from '../dial.js';
+import type { Flow } from '../flow.js';
+import { HOLD, splice, Valve } from '../relay.js';
+import { type ClientHelloInfo, ClientHelloReader } from '../sni.js';
+import { accessDeniedAlert, internalErrorAlert, unrecognizedNameAlert } from '../tls-alert.js';
+
+/** Serves one connection accepted on a transparent TLS listener. */
+export function serveTransparentTls(ctx: ProxyContext, socket: Socket): void {
+  // Over the per-source limit: close (no TLS alert can be meaningful before the hello).
+  const flow = admit(ctx, 'transparent-tls', socket, (s) => s.destroy());
+  if (flow === null) return;
+  const valve = new Valve(socket);
+  const reader = new ClientHelloReader({ maxHelloBytes: ctx.deps.settings.maxHeaderBytes });
+  const chunks: Buffer[] = [];
+  const ms = ctx.deps.settings.headerTimeoutMs;
+  const timer = setTimeout(() => {
+    reportError(ctx, flow, 'hello-timeout', `no complete tls client hello within ${ms} ms`);
+    socket.destroy();
+  }, ms);
+  flow.terminate = () => socket.destroy();
+  socket.once('close', () => clearTimeout(timer));
+  const onData = (chunk: Buffer) => {
+    chunks.push(chunk);
+    flow.bytesUp += chunk.length;
+    const r = reader.push(chunk);
+    if (r.state === 'need-more') return;
+    clearTimeout(timer);
+    socket.off('data', onData);
+    valve.hold(HOLD.judge);
+    if (r.state !== 'done') {
+      // Not TLS (or broken TLS) on the TLS port: close, nothing to answer it with.
+      reportError(ctx, flow, 'not-tls', `refused tls client hello: ${r.reason}`);
+      socket.destroy();
+      return;
+    }
+    route(ctx, flow, valve, r, Buffer.concat(chunks)).catch((err: Error) => {
+      reportError(ctx, flow, 'internal', `routing tls: ${err.message}`);
+      socket.destroy();
+    });
+  };
+  socket.on('data', onData);
+}
+
+async function route(ctx: ProxyContext, flow: Flow, client: Valve, hello: ClientHelloInfo, bytes: Buffer) {
+  const socket = client.socket;
+  flow.ech = hello.ech;
+  flow.destinationName = hello.sni;
+  flow.port = ctx.ports.tls;
+  if (hello.sni === null) {
+    // Without SO_ORIGINAL_DST a hello with no name cannot be routed (see the header).
+    reportError(ctx, flow, 'no-sni', 'tls client hello without a server name');
+    finish(socket, unrecognizedNameAlert(hello.recordVersion));
+    return;
+  }
+  const j = await judge(judgeContext(ctx, flow), hello.sni, true, null);
+  if (socket.destroyed) return;
+  flow.facts = j.facts;
+  flow.destinationAddress = j.facts.address;
+  flow.setDecision(j.decision);
+  if (j.decision.action === 'block') {
+    finish(socket, accessDeniedAlert(hello.recordVersion));
+    return;
+  }
+  const r = j.unresolved ? null : await dial(j.addresses, ctx.ports.tls, ctx.deps.settings.connectTimeoutMs);
+  if (r === null || !r.ok) {
+    const why =
+      r === null ? `the name "${hello.sni}" could not be resolved` : `connecting failed: ${r.message}`;
+    reportError(
+      ctx,
+      flow,
+      r === null ? 'lookup-failed' : r.timeout ? 'origin-timeout' : 'connect-failed',
+      why,
+    );
+    finish(socket, internalErrorAlert(hello.recordVersion));
+    return;
+  }
+  if (socket.destroyed) {
+    r.socket.destroy();
+    return;
+  }
+  flow.destinationAddress = r.address;
+  flow.terminate = () => {
+    r.socket.destroy();
+    socket.destroy();
+  };
+  r.socket.setTimeout(ctx.deps.settings.idleTimeoutMs, () => r.socket.destroy());
+  // The hello goes out exactly as it came in: every buffered chunk, in order.
+  r.socket.write(bytes);
+  splice(client, r.socket, flow, (n) => ctx.deps.metrics.throttledBytes(n));
+  client.release(HOLD.judge);
+}

@@ -1,0 +1,66 @@
+/**
+ * createProxy: the proxy data plane. Listeners accept; each connection is admitted (per-source
+ * limit, identity), its head or hello read within limits, judged (decide.ts: name → lookup →
+ * address), then blocked with a disclosure, or relayed (throttled when ordered); its flow record
+ * is written when it closes. See types.ts for the contract with the composition root.
+ */
+import type { AddressInfo, Socket } from 'node:net';
+import type { ProxyContext } from './connection.js';
+import { serveExplicit } from './listeners/explicit.js';
+import { type ListeningServer, listenTcp } from './listeners/server.js';
+import { serveTransparentHttp } from './listeners/transparent-http.js';
+import { serveTransparentTls } from './listeners/transparent-tls.js';
+import { LiveTable } from './live.js';
+import { ThrottleRegistry } from './throttle.js';
+import type { ListenerKind, ProxyDeps, ProxyServer } from './types.js';
+
+const SERVE: Record<ListenerKind, (ctx: ProxyContext, socket: Socket) => void> = {
+  explicit: serveExplicit,
+  'transparent-http': serveTransparentHttp,
+  'transparent-tls': serveTransparentTls,
+};
+
+/** Builds the proxy; nothing listens until `listen` is called. */
+export function createProxy(deps: ProxyDeps): ProxyServer {
+  const now = deps.now ?? Date.now;
+  const ctx: ProxyContext = {
+    deps,
+    now,
+    live: new LiveTable(deps.settings.maxConnectionsPerSource),
+    throttles: new ThrottleRegistry(),
+    via: deps.settings.via ?? 'gatehouse',
+    ports: {
+      http: deps.settings.transparentPorts?.http ?? 80,
+      tls: deps.settings.transparentPorts?.tls ?? 443,
+    },
+  };
+  const servers: ListeningServer[] = [];
+  return {
+    async listen(kind: ListenerKind, host: string, port: number): Promise<AddressInfo> {
+      const serve = SERVE[kind];
+      const server = await listenTcp(host, port, (socket) => {
+        try {
+          serve(ctx, socket);
+        } catch (err) {
+          deps.logger.error({ listener: kind, err }, 'proxy: serving a new connection failed');
+          deps.metrics.error(kind, 'internal');
+          socket.destroy();
+        }
+      });
+      servers.push(server);
+      deps.logger.info({ listener: kind, address: server.address }, 'proxy listening');
+      return server.address;
+    },
+    connections: () => ctx.live.list(),
+    end: (filter) => ctx.live.endOrder(filter.orderId),
+    onPolicy(policy) {
+      const ended = ctx.live.reevaluate(policy, now());
+      if (ended > 0) deps.logger.info({ ended }, 'proxy: ended connections a new block order matches');
+    },
+    async close() {
+      const all = servers.splice(0);
+      await Promise.all(all.map((s) => s.close()));
+      ctx.throttles.close();
+    },
+  };
+}

@@ -1,14 +1,17 @@
 /**
  * The composition root: the only place that wires modules together. `gatehouse start` calls
- * `startGateway`; tests call it too, with a configuration on `127.0.0.1:0`.
+ * `startGateway`; tests start it as a process on `127.0.0.1:0`.
  */
 import type { AddressInfo } from 'node:net';
 import type { GatehouseConfig } from './config/schema.js';
-import { startHealthServer } from './control/health.js';
+import { type HealthExtras, startHealthServer } from './control/health.js';
 import { createPolicyFeed, type PolicyFeed } from './control/policy-feed.js';
+import { createLookup } from './dns/lookup.js';
 import { type DnsService, startDnsService } from './dns/service.js';
 import { ensureCertificate } from './dns/tls-cert.js';
 import { CidrIdentityMap } from './identity/cidr-map.js';
+import { createProxy } from './proxy/proxy.js';
+import type { ListenerKind, ProxyServer } from './proxy/types.js';
 import { type Records, startRecords } from './records/pipeline.js';
 import { openStore } from './store/open.js';
 import type { Store } from './store/types.js';
@@ -22,8 +25,13 @@ export interface Gateway {
   readonly metrics: Metrics;
   readonly records: Records;
   readonly dns: DnsService;
+  readonly proxy: ProxyServer;
   /** Where each service ended up listening (ports resolved when 0 was asked). */
-  readonly addresses: { readonly http: AddressInfo; readonly dns: DnsService['bound'] };
+  readonly addresses: {
+    readonly http: AddressInfo;
+    readonly dns: DnsService['bound'];
+    readonly proxy: readonly { kind: ListenerKind; address: AddressInfo }[];
+  };
   close(): Promise<void>;
 }
 
@@ -31,36 +39,49 @@ function storeUrl(config: GatehouseConfig): string {
   return config.store.kind === 'sqlite' ? `sqlite:${config.store.path}` : config.store.url;
 }
 
+/** With `http.listen` on port 0 (tests), notices link to the port actually bound. */
+function withBoundUrl(config: GatehouseConfig, port: number): GatehouseConfig {
+  if (config.http.listen.port !== 0 || !config.policy.operatorUrl.endsWith(':0')) return config;
+  return {
+    ...config,
+    policy: { ...config.policy, operatorUrl: `${config.policy.operatorUrl.slice(0, -2)}:${port}` },
+  };
+}
+
+function trackPolicy(feed: PolicyFeed, metrics: Metrics): void {
+  const track = (p = feed.current()) => {
+    metrics.policyOrders.set(p.stats.orders);
+    metrics.policyRules.set({ kind: 'domain' }, p.stats.domainRules);
+    metrics.policyRules.set({ kind: 'address' }, p.stats.addressRules);
+    metrics.policyRules.set({ kind: 'url' }, p.stats.urlRules);
+    metrics.policyCompileSeconds.set(feed.stats().compileMs / 1000);
+  };
+  track();
+  feed.onChange(track);
+}
+
 /** Starts every configured service; on failure, closes what had started and rethrows. */
-export async function startGateway(config: GatehouseConfig, logger: Logger): Promise<Gateway> {
+export async function startGateway(initial: GatehouseConfig, logger: Logger): Promise<Gateway> {
   const closers: (() => Promise<void> | void)[] = [];
   const close = async () => {
     for (const c of closers.reverse()) await c();
   };
   try {
     const metrics = createMetrics();
-    const store = await openStore(storeUrl(config));
+    const store = await openStore(storeUrl(initial));
     closers.push(() => store.close());
     const feed = await createPolicyFeed({
       store,
       logger: componentLogger(logger, 'policy'),
-      recompileMs: config.policy.recompileInterval,
+      recompileMs: initial.policy.recompileInterval,
     });
     closers.push(() => feed.close());
-    const track = (p = feed.current()) => {
-      metrics.policyOrders.set(p.stats.orders);
-      metrics.policyRules.set({ kind: 'domain' }, p.stats.domainRules);
-      metrics.policyRules.set({ kind: 'address' }, p.stats.addressRules);
-      metrics.policyRules.set({ kind: 'url' }, p.stats.urlRules);
-      metrics.policyCompileSeconds.set(feed.stats().compileMs / 1000);
-    };
-    track();
-    feed.onChange(track);
+    trackPolicy(feed, metrics);
     const records = await startRecords({
-      dataDir: config.dataDir,
-      batchSize: config.records.batchSize,
-      flushIntervalMs: config.records.flushInterval,
-      maxQueue: config.records.maxQueue,
+      dataDir: initial.dataDir,
+      batchSize: initial.records.batchSize,
+      flushIntervalMs: initial.records.flushInterval,
+      maxQueue: initial.records.maxQueue,
       spoolBytes: 1 << 30,
       onDrop: (kind, dropped, total) => {
         metrics.recordsDropped.inc({ kind }, dropped);
@@ -69,21 +90,68 @@ export async function startGateway(config: GatehouseConfig, logger: Logger): Pro
       onWritten: (kind, n) => metrics.recordsWritten.inc({ kind }, n),
     });
     closers.push(() => records.close());
-    const http = await startHealthServer(config.http.listen, feed, metrics, () => ({
-      records: records.stats(),
-    }));
+    // The HTTP endpoint starts first so notices can link to its bound port; the proxy's
+    // connections appear there once it runs.
+    let proxyRef: ProxyServer | null = null;
+    const extras: HealthExtras = {
+      operatorUrl: initial.policy.operatorUrl,
+      details: () => ({ records: records.stats() }),
+      connections: () => proxyRef?.connections() ?? [],
+      endConnections: (orderId) => proxyRef?.end({ orderId }) ?? 0,
+    };
+    const http = await startHealthServer(initial.http.listen, feed, metrics, extras);
     closers.push(() => new Promise<void>((resolve) => http.server.close(() => resolve())));
-    const dns = await startDns(withBoundUrl(config, http.address.port), logger, { feed, metrics, records });
+    const config = withBoundUrl(initial, http.address.port);
+    extras.operatorUrl = config.policy.operatorUrl;
+    const identityMap = new CidrIdentityMap(config.dns.identity.map);
+    const identity = (a: string) => identityMap.lookup(a);
+    const dns = await startDns(config, logger, { feed, metrics, records, identity });
     closers.push(() => dns.close());
-    const addresses = { http: http.address, dns: dns.bound };
+    const proxy = createProxy({
+      policy: () => feed.current(),
+      identity,
+      lookup: createLookup(dns.env),
+      record: (f) => records.flow(f),
+      metrics: {
+        connections: (listener, verdict) => metrics.proxyConnections.inc({ listener, verdict }),
+        bytes: (direction, n) => metrics.proxyBytes.inc({ direction }, n),
+        throttledBytes: (n) => metrics.proxyThrottledBytes.inc(n),
+        active: (listener, delta) => metrics.proxyActive.inc({ listener }, delta),
+        error: (listener, kind) => metrics.proxyErrors.inc({ listener, kind }),
+      },
+      logger: componentLogger(logger, 'proxy'),
+      settings: {
+        operatorUrl: config.policy.operatorUrl,
+        headerTimeoutMs: config.proxy.headerTimeout,
+        maxHeaderBytes: config.proxy.maxHeaderBytes,
+        maxConnectionsPerSource: config.proxy.maxConnectionsPerSource,
+        idleTimeoutMs: config.proxy.idleTimeout,
+        connectTimeoutMs: config.proxy.connectTimeout,
+        domesticPrefixes: config.proxy.domesticPrefixes,
+      },
+    });
+    proxyRef = proxy;
+    closers.push(() => proxy.close());
+    feed.onChange((p) => proxy.onPolicy(p));
+    const proxyBound: { kind: ListenerKind; address: AddressInfo }[] = [];
+    const kinds: [ListenerKind, readonly { host: string; port: number }[]][] = [
+      ['explicit', config.proxy.listen],
+      ['transparent-http', config.proxy.transparentHttp],
+      ['transparent-tls', config.proxy.transparentTls],
+    ];
+    for (const [kind, list] of kinds) {
+      for (const l of list) proxyBound.push({ kind, address: await proxy.listen(kind, l.host, l.port) });
+    }
+    const addresses = { http: http.address, dns: dns.bound, proxy: proxyBound };
     logger.info(
       {
         http: `${http.address.address}:${http.address.port}`,
         dns: dns.bound.map((b) => `${b.transport} ${b.address}:${b.port}`),
+        proxy: proxyBound.map((p) => `${p.kind} ${p.address.address}:${p.address.port}`),
       },
       'gatehouse started',
     );
-    return { store, feed, metrics, records, dns, addresses, close };
+    return { store, feed, metrics, records, dns, proxy, addresses, close };
   } catch (err) {
     await close();
     throw err;
@@ -93,7 +161,12 @@ export async function startGateway(config: GatehouseConfig, logger: Logger): Pro
 async function startDns(
   config: GatehouseConfig,
   logger: Logger,
-  deps: { feed: PolicyFeed; metrics: Metrics; records: Records },
+  deps: {
+    feed: PolicyFeed;
+    metrics: Metrics;
+    records: Records;
+    identity: (a: string) => ReturnType<CidrIdentityMap['lookup']>;
+  },
 ): Promise<DnsService> {
   const c = config.dns;
   let tls: { cert: string; key: string } | undefined;
@@ -112,23 +185,13 @@ async function startDns(
       );
     else logger.info(log, 'DoT and DoH certificate');
   }
-  const identity = new CidrIdentityMap(c.identity.map);
   return startDnsService({
     config,
     policy: () => deps.feed.current(),
-    identity: (a) => identity.lookup(a),
+    identity: deps.identity,
     record: (r) => deps.records.dns(r),
     metrics: deps.metrics,
     logger: componentLogger(logger, 'dns'),
     ...(tls ? { tls } : {}),
   });
-}
-
-/** With `http.listen` on port 0 (tests), notices link to the port actually bound. */
-function withBoundUrl(config: GatehouseConfig, port: number): GatehouseConfig {
-  if (config.http.listen.port !== 0 || !config.policy.operatorUrl.endsWith(':0')) return config;
-  return {
-    ...config,
-    policy: { ...config.policy, operatorUrl: `${config.policy.operatorUrl.slice(0, -2)}:${port}` },
-  };
 }

@@ -5,6 +5,7 @@
  */
 import { Command, CommanderError } from 'commander';
 import { GatehouseError } from '../core/errors.js';
+import { registerConnections } from './connections.js';
 import { type CommonOptions, type Context, createContext, type Io } from './context.js';
 import { registerDemo } from './demo.js';
 import { registerOrders } from './orders.js';
@@ -56,6 +57,7 @@ export async function main(
   registerOrders(program, wrap);
   registerPolicy(program, wrap);
   registerDemo(program, wrap);
+  registerConnections(program, wrap);
   try {
     await program.parseAsync(['node', 'gatehouse', ...argv]);
     return pending ? await pending : 0;

@@ -15,6 +15,9 @@ interface StartFlags extends CommonOptions {
   dot?: string[];
   doh?: string[];
   upstream?: string[];
+  proxy?: string[];
+  transparentHttp?: string[];
+  transparentTls?: string[];
   set?: string[];
 }
 
@@ -27,6 +30,11 @@ export function startOverrides(f: StartFlags): ConfigOverrides {
   if (f.doh) dns.doh = f.doh;
   if (f.upstream) dns.upstreams = f.upstream;
   if (Object.keys(dns).length > 0) o.dns = dns;
+  const proxy: Record<string, unknown> = { ...((o.proxy as Record<string, unknown>) ?? {}) };
+  if (f.proxy) proxy.listen = f.proxy;
+  if (f.transparentHttp) proxy.transparentHttp = f.transparentHttp;
+  if (f.transparentTls) proxy.transparentTls = f.transparentTls;
+  if (Object.keys(proxy).length > 0) o.proxy = proxy;
   if (f.http) o.http = { ...((o.http as Record<string, unknown>) ?? {}), listen: f.http };
   return o as ConfigOverrides;
 }
@@ -41,6 +49,12 @@ export function registerStart(program: Command, io: Io, done: (code: Promise<num
     .option('--dot <addr:port...>', 'DNS over TLS listeners')
     .option('--doh <addr:port...>', 'DNS over HTTPS listeners')
     .option('--upstream <addr:port...>', 'upstream resolvers (repeatable; default: the system’s)')
+    .option('--proxy <addr:port...>', 'explicit HTTP/CONNECT proxy listeners')
+    .option('--transparent-http <addr:port...>', 'transparent HTTP listeners (redirected port 80)')
+    .option(
+      '--transparent-tls <addr:port...>',
+      'transparent TLS listeners, judged by SNI (redirected port 443)',
+    )
     .option('--set <key=value...>', 'any configuration key, e.g. --set dns.workers=2')
     .action((_args, cmd: Command) => {
       const flags = cmd.optsWithGlobals<StartFlags>();

@@ -16,6 +16,11 @@ export interface Metrics {
   readonly dnsErrors: Counter<'transport' | 'kind'>;
   readonly dnsUpstreamSeconds: Histogram<'upstream'>;
   readonly dnsConnections: Gauge<'transport'>;
+  readonly proxyConnections: Counter<'listener' | 'verdict'>;
+  readonly proxyBytes: Counter<'direction'>;
+  readonly proxyThrottledBytes: Counter;
+  readonly proxyActive: Gauge<'listener'>;
+  readonly proxyErrors: Counter<'listener' | 'kind'>;
   readonly recordsDropped: Counter<'kind'>;
   readonly recordsWritten: Counter<'kind'>;
 }
@@ -72,6 +77,35 @@ export function createMetrics(): Metrics {
       name: 'gatehouse_dns_connections',
       help: 'Open TCP/DoT/DoH connections.',
       labelNames: ['transport'],
+      registers,
+    }),
+    proxyConnections: new Counter({
+      name: 'gatehouse_proxy_connections_total',
+      help: 'Proxied connections, by listener and verdict, counted at their end.',
+      labelNames: ['listener', 'verdict'],
+      registers,
+    }),
+    proxyBytes: new Counter({
+      name: 'gatehouse_proxy_bytes_total',
+      help: 'Bytes relayed, by direction.',
+      labelNames: ['direction'],
+      registers,
+    }),
+    proxyThrottledBytes: new Counter({
+      name: 'gatehouse_proxy_throttled_bytes_total',
+      help: 'Bytes that passed through a throttle.',
+      registers,
+    }),
+    proxyActive: new Gauge({
+      name: 'gatehouse_proxy_connections',
+      help: 'Open proxied connections.',
+      labelNames: ['listener'],
+      registers,
+    }),
+    proxyErrors: new Counter({
+      name: 'gatehouse_proxy_errors_total',
+      help: 'Proxy errors by listener and kind.',
+      labelNames: ['listener', 'kind'],
       registers,
     }),
     recordsDropped: new Counter({

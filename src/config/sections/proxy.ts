@@ -35,6 +35,18 @@ export const proxySection = obj(
       max: 65535,
       doc: 'Open connections allowed per source address.',
     }),
+    idleTimeout: duration({
+      default: '5m',
+      min: '1s',
+      max: '1h',
+      doc: 'A connection idle both ways for this long is closed; also the wait for an origin response head (504).',
+    }),
+    connectTimeout: duration({
+      default: '10s',
+      min: '100ms',
+      max: '2m',
+      doc: 'Time allowed to connect to an origin (504 after it).',
+    }),
     domesticPrefixes: arr(cidr(), {
       default: [],
       doc: 'Destinations inside the country, exempt from international throttles.',

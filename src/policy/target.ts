@@ -34,7 +34,11 @@ export function parseTarget(text: string): Rule | string {
     }
     body = body.slice(0, dollar);
   }
-  const flags = { ...(allow ? { allow } : {}), ...(important ? { important } : {}), ...(answer ? { answer } : {}) };
+  const flags = {
+    ...(allow ? { allow } : {}),
+    ...(important ? { important } : {}),
+    ...(answer ? { answer } : {}),
+  };
   if (/^https?:\/\//i.test(body)) return parseUrlTarget(body, flags);
   if (/^[0-9a-fA-F:.[\]/]+$/.test(body) && (body.includes(':') || /^[\d./]+$/.test(body))) {
     const prefix = parsePrefix(body);
@@ -70,7 +74,8 @@ function parseUrlTarget(text: string, flags: Partial<Rule>): Rule | string {
 /** Parses a target or throws GH_ERR_TARGET_INVALID (for command-line and API input). */
 export function parseTargetOrThrow(text: string): Rule {
   const rule = parseTarget(text);
-  if (typeof rule === 'string') throw new GatehouseError('GH_ERR_TARGET_INVALID', `parsing target "${text}": ${rule}`);
+  if (typeof rule === 'string')
+    throw new GatehouseError('GH_ERR_TARGET_INVALID', `parsing target "${text}": ${rule}`);
   return rule;
 }
 

@@ -7,6 +7,7 @@ import type { OrderInput } from '../policy/lifecycle.js';
 import { approve, revoke, submit, suspend, transition } from '../policy/lifecycle.js';
 import type { Order, Rule } from '../policy/model.js';
 import { formatTarget, parseTargetOrThrow } from '../policy/target.js';
+import { runAuditContract } from './contract-audit.test-suite.js';
 import { runListContract } from './contract-lists.test-suite.js';
 import type { Store } from './types.js';
 
@@ -263,5 +264,6 @@ export function runStoreContract(name: string, open: () => Promise<Store>): void
     });
 
     runListContract(() => store);
+    runAuditContract(() => store);
   });
 }

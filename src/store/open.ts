@@ -4,15 +4,19 @@
  *   sqlite:PATH         a SQLite file (its directory is created), e.g. sqlite:data/gatehouse.db
  *   sqlite:///ABS/PATH  the same, URL style
  *   sqlite::memory:     a private in-memory store (tests, `gatehouse start --ephemeral`)
+ *   postgres://USER:PASSWORD@HOST:PORT/DB   a PostgreSQL database shared by many nodes
+ *                       (`postgresql://` too; libpq parameters such as `?sslmode=` pass through to `pg`)
  */
-import type { Kysely } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 import { GatehouseError } from '../core/errors.js';
 import { migrate } from './migrate.js';
 import { MIGRATIONS } from './migrations/index.js';
+import { connectPostgres, redactUrl } from './postgres/connect.js';
+import { migrateLocked } from './postgres/lock.js';
 import type { Database } from './schema.js';
 import { createSqlStore } from './sql/store.js';
 import { connectSqlite } from './sqlite/connect.js';
-import type { Store } from './types.js';
+import type { Store, StoreDialect } from './types.js';
 
 /** Options for `openStore`. */
 export interface StoreOptions {
@@ -20,11 +24,21 @@ export interface StoreOptions {
   readonly clock?: () => number;
 }
 
-/** Splits a store URL into its engine and SQLite path; throws GH_ERR_STORE_OPEN for anything else. */
-export function parseStoreUrl(url: string): { readonly dialect: 'sqlite'; readonly path: string } {
+/** Where a store lives: a SQLite path, or (for PostgreSQL) the connection URL itself. */
+export interface StoreLocation {
+  readonly dialect: StoreDialect;
+  /** The SQLite file path (or `:memory:`), or the PostgreSQL connection URL. */
+  readonly path: string;
+}
+
+/** Splits a store URL into its engine and location; throws GH_ERR_STORE_OPEN for anything else. */
+export function parseStoreUrl(url: string): StoreLocation {
+  if (/^postgres(ql)?:\/\/./i.test(url)) return { dialect: 'postgres', path: url };
   if (/^postgres(ql)?:/i.test(url)) {
-    // TODO(store-postgres): a pg dialect behind the same contract suite (#postgres)
-    throw new GatehouseError('GH_ERR_STORE_OPEN', `opening store "${url}": postgresql is not supported yet`);
+    throw new GatehouseError(
+      'GH_ERR_STORE_OPEN',
+      `opening store "${url}": expected postgres://USER@HOST:PORT/DATABASE`,
+    );
   }
   const match = /^sqlite:(.*)$/i.exec(url);
   let path = match?.[1] ?? '';
@@ -32,7 +46,7 @@ export function parseStoreUrl(url: string): { readonly dialect: 'sqlite'; readon
   if (match === null || path === '') {
     throw new GatehouseError(
       'GH_ERR_STORE_OPEN',
-      `opening store "${url}": expected sqlite:PATH or sqlite::memory:`,
+      `opening store "${redactUrl(url)}": expected sqlite:PATH, sqlite::memory: or postgres://…`,
     );
   }
   return { dialect: 'sqlite', path };
@@ -40,20 +54,34 @@ export function parseStoreUrl(url: string): { readonly dialect: 'sqlite'; readon
 
 /** Opens the store at `url`, migrates it to the latest schema, and returns it. */
 export async function openStore(url: string, options: StoreOptions = {}): Promise<Store> {
-  const { path } = parseStoreUrl(url);
+  const { dialect, path } = parseStoreUrl(url);
+  const where = dialect === 'postgres' ? redactUrl(path) : path;
   let db: Kysely<Database>;
   try {
-    db = connectSqlite(path);
+    db = dialect === 'postgres' ? await openPostgres(path) : connectSqlite(path);
   } catch (err) {
     const why = err instanceof Error ? err.message : String(err);
-    throw new GatehouseError('GH_ERR_STORE_OPEN', `opening store "${path}": ${why}`, [], { cause: err });
+    throw new GatehouseError('GH_ERR_STORE_OPEN', `opening store "${where}": ${why}`, [], { cause: err });
   }
   const clock = options.clock ?? Date.now;
   try {
-    await migrate(db, MIGRATIONS, 'sqlite', clock);
+    if (dialect === 'postgres') await migrateLocked(db, MIGRATIONS, clock);
+    else await migrate(db, MIGRATIONS, 'sqlite', clock);
   } catch (err) {
     await db.destroy();
     throw err;
   }
-  return createSqlStore(db, { dialect: 'sqlite', clock });
+  return createSqlStore(db, { dialect, clock });
+}
+
+/** A pool for `url`, checked with one round trip so a wrong host or password fails here, as GH_ERR_STORE_OPEN. */
+async function openPostgres(url: string): Promise<Kysely<Database>> {
+  const db = connectPostgres(url);
+  try {
+    await sql`SELECT 1`.execute(db);
+  } catch (err) {
+    await db.destroy();
+    throw err;
+  }
+  return db;
 }

@@ -5,8 +5,18 @@
  * Every method that changes state takes the acting user's name (`actor`), so the audit log can hook in
  * at one place per act. Users are created on first use. Times are milliseconds since the epoch.
  */
+import type { Kysely } from 'kysely';
+import type {
+  AuditEntry,
+  AuditHead,
+  AuditInput,
+  AuditQuery,
+  VerifyOptions,
+  VerifyResult,
+} from '../audit/types.js';
 import type { OrderChange, OrderInput } from '../policy/lifecycle.js';
 import type { Order, OrderStatus, OrderWithRules, Rule } from '../policy/model.js';
+import type { Database } from './schema.js';
 
 /** Which SQL engine a store runs on (migrations differ only in identity and binary column types). */
 export type StoreDialect = 'sqlite' | 'postgres';
@@ -151,12 +161,31 @@ export interface UserRepository {
   list(): Promise<User[]>;
 }
 
+/**
+ * The append-only, hash-chained audit log (see `src/audit/`, `docs/audit.md`). Every state change the
+ * other repositories make appends its entry in the same transaction.
+ */
+export interface AuditRepository {
+  /**
+   * Appends an entry: in `trx` when given (the caller's transaction, so act and entry commit together),
+   * else in a transaction of its own. GH_ERR_AUDIT_INVALID for a malformed entry.
+   */
+  append(input: AuditInput, trx?: Kysely<Database>): Promise<AuditEntry>;
+  /** Entries matching `query`, ascending by seq. */
+  entries(query: AuditQuery): Promise<AuditEntry[]>;
+  /** The last entry's seq, hash and time (seq 0 and 64 zeros when empty). */
+  head(): Promise<AuditHead>;
+  /** Walks the whole chain in pages and reports the first broken entry. */
+  verify(options?: VerifyOptions): Promise<VerifyResult>;
+}
+
 /** An open store. */
 export interface Store {
   readonly dialect: StoreDialect;
   readonly orders: OrderRepository;
   readonly lists: ListRepository;
   readonly users: UserRepository;
+  readonly audit: AuditRepository;
   /** The schema version the store is at (the last migration applied). */
   schemaVersion(): Promise<number>;
   /** Closes the connection(s); the store is unusable afterwards. */

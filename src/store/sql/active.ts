@@ -34,7 +34,10 @@ function concat(parts: readonly (readonly Rule[])[]): Iterable<Rule> {
 }
 
 async function readSnapshot(db: Kysely<Database>, now: number): Promise<Snapshot> {
-  return db.transaction().execute(async (trx) => {
+  // PostgreSQL's default READ COMMITTED gives each statement its own snapshot; REPEATABLE READ gives
+  // the whole transaction one (and never fails a read-only one). SQLite's transactions already do.
+  const snapshot = db.transaction().setIsolationLevel('repeatable read');
+  return snapshot.execute(async (trx) => {
     const orders = await trx
       .selectFrom('orders')
       .selectAll()

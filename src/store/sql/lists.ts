@@ -11,6 +11,7 @@ import type {
   ListVersionInfo,
   ListVersionInput,
 } from '../types.js';
+import { hasRowLocks } from './dialect.js';
 import { ensureUser } from './users.js';
 
 type ListRow = Omit<ListsTable, 'id'> & { id: number };
@@ -122,10 +123,15 @@ export class SqlLists implements ListRepository {
     return this.#db.transaction().execute(async (trx) => {
       const now = this.#clock();
       const createdBy = await ensureUser(trx, actor, now);
-      const list = await trx.selectFrom('lists').selectAll().where('id', '=', listId).executeTakeFirst();
+      // SQLite: the write lock taken by ensureUser serialises this read-then-insert. PostgreSQL (READ
+      // COMMITTED): the list row lock does; the next statement then sees the other import's version.
+      const list = await trx
+        .selectFrom('lists')
+        .selectAll()
+        .where('id', '=', listId)
+        .$if(hasRowLocks(trx), (q) => q.forUpdate())
+        .executeTakeFirst();
       if (list === undefined) throw notFound(`list ${listId} not found`);
-      // SQLite: the write lock taken by ensureUser serialises this read-then-insert. TODO(store-postgres):
-      // under READ COMMITTED two imports could both read n; lock the list row (FOR UPDATE) there (#postgres)
       const last = await trx
         .selectFrom('list_versions')
         .select('version')

@@ -6,6 +6,7 @@ import type { Order, OrderStatus, OrderWithRules } from '../../policy/model.js';
 import type { Database } from '../schema.js';
 import type { AttachedList, OrderFilter, OrderRepository, StatusChange } from '../types.js';
 import { listActiveWithRules } from './active.js';
+import { hasRowLocks } from './dialect.js';
 import { chunks, toOrder, toOrderRow } from './order-rows.js';
 import { ensureUser } from './users.js';
 
@@ -156,10 +157,13 @@ export class SqlOrders implements OrderRepository {
     return this.#db.transaction().execute(async (trx) => {
       const now = this.#clock();
       const attachedBy = await ensureUser(trx, actor, now);
+      // PostgreSQL: the share lock holds off a concurrent submit until this attachment commits (or,
+      // if the submit came first, makes this read see it), so nothing is attached after submission.
       const order = await trx
         .selectFrom('orders')
         .select('status')
         .where('id', '=', orderId)
+        .$if(hasRowLocks(trx), (q) => q.forShare())
         .executeTakeFirst();
       if (order === undefined) throw notFound(orderId);
       // What an order does is fixed once it goes for approval: the approver approves what they saw.
@@ -210,12 +214,18 @@ export class SqlOrders implements OrderRepository {
 
   async changeStamp(): Promise<string> {
     // History rows are appended on every transition; list versions and attachments on every import.
+    // The history count matters on PostgreSQL: ids are taken at insert, not commit, so a transition
+    // that commits after a later one leaves max(id) unchanged but still adds one to the count.
     const row = await this.#db
       .selectNoFrom((eb) => [
         eb
           .selectFrom('order_status_history')
           .select((e) => e.fn.max('id').as('m'))
           .as('history'),
+        eb
+          .selectFrom('order_status_history')
+          .select((e) => e.fn.countAll().as('n'))
+          .as('transitions'),
         eb
           .selectFrom('list_versions')
           .select((e) => e.fn.countAll().as('n'))
@@ -226,6 +236,6 @@ export class SqlOrders implements OrderRepository {
           .as('links'),
       ])
       .executeTakeFirstOrThrow();
-    return `${row.history ?? 0}/${row.versions ?? 0}/${row.links ?? 0}`;
+    return `${row.history ?? 0}/${row.transitions ?? 0}/${row.versions ?? 0}/${row.links ?? 0}`;
   }
 }

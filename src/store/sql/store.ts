@@ -1,8 +1,10 @@
 /** A Store over any Kysely database with the Gatehouse schema: the same code runs on SQLite and PostgreSQL. */
 import type { Kysely } from 'kysely';
+import { auditRepositories } from '../../audit/acts.js';
 import { currentVersion } from '../migrate.js';
 import type { Database } from '../schema.js';
 import type { Store, StoreDialect } from '../types.js';
+import { createUnitRunner, SqlAudit } from './audit.js';
 import { SqlLists } from './lists.js';
 import { SqlOrders } from './orders.js';
 import { SqlUsers } from './users.js';
@@ -13,11 +15,17 @@ export function createSqlStore(
   options: { readonly dialect: StoreDialect; readonly clock: () => number },
 ): Store {
   const { dialect, clock } = options;
-  return {
-    dialect,
+  const base = {
     orders: new SqlOrders(db, clock),
     lists: new SqlLists(db, clock),
     users: new SqlUsers(db, clock),
+  };
+  // Every state change runs with its audit entry in one transaction (see audit/acts.ts).
+  const audit = new SqlAudit(db, clock);
+  return {
+    dialect,
+    ...auditRepositories(base, createUnitRunner(db, audit, clock)),
+    audit,
     schemaVersion: () => currentVersion(db),
     close: () => db.destroy(),
   };

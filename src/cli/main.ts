@@ -5,6 +5,7 @@
  */
 import { Command, CommanderError } from 'commander';
 import { GatehouseError } from '../core/errors.js';
+import { registerAudit } from './audit.js';
 import { registerConnections } from './connections.js';
 import { type CommonOptions, type Context, createContext, type Io } from './context.js';
 import { registerDemo } from './demo.js';
@@ -58,6 +59,7 @@ export async function main(
   registerPolicy(program, wrap);
   registerDemo(program, wrap);
   registerConnections(program, wrap);
+  registerAudit(program, wrap);
   try {
     await program.parseAsync(['node', 'gatehouse', ...argv]);
     return pending ? await pending : 0;

@@ -14,7 +14,7 @@ import { GatehouseError } from '../core/errors.js';
 import { type CompiledOrder, CompiledPolicy } from './compile.js';
 
 /** Bumped on any change to the layout of a bundle or of the domain table. */
-export const BUNDLE_VERSION = 1;
+export const BUNDLE_VERSION = 2;
 const MAGIC = 0x47485042; // "GHPB"
 const HEADER = 44;
 

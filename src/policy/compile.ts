@@ -5,7 +5,8 @@
 import type { Action, Disclosure } from '../core/decision.js';
 import { GatehouseError } from '../core/errors.js';
 import { parsePrefix } from '../core/net/address.js';
-import { DomainTable, DomainTableBuilder, type DomainTableLayout } from './match/domain-table.js';
+import { DomainTable, type DomainTableLayout } from './match/domain-table.js';
+import { DomainTableBuilder } from './match/domain-table-builder.js';
 import { type PrefixRule, PrefixTable } from './match/prefix-table.js';
 import { MAX_ORDERS, packMeta, unpackFlags } from './match/rule-meta.js';
 import { UrlTable } from './match/url-table.js';
@@ -61,7 +62,8 @@ export class CompiledPolicy {
     this.createdAt = parts.createdAt;
     this.orders = parts.orders;
     this.domains = new DomainTable(parts.domainBuffer, parts.domainLayout);
-    const nd = this.domains.size;
+    // Domain rule ids are slot indexes (domain-table.ts); address and URL ids follow them.
+    const nd = this.domains.ids;
     this.prefixes = new PrefixTable(
       parts.prefixRules.map((r, i) => {
         const prefix = parsePrefix(r.value);
@@ -103,12 +105,13 @@ export class CompiledPolicy {
 
   /** Describes compiled rule `ruleId` (as found in a Decision), or null when out of range. */
   rule(ruleId: number): RuleInfo | null {
-    const nd = this.domains.size;
+    const nd = this.domains.ids;
     const np = this.prefixes.rules.length;
     let meta: number;
     let rule: Rule;
-    if (ruleId < 0) return null;
+    if (!Number.isInteger(ruleId) || ruleId < 0) return null;
     if (ruleId < nd) {
+      if (!this.domains.has(ruleId)) return null;
       meta = this.domains.meta(ruleId);
       const k = (meta >>> 24) & 3;
       rule = {

@@ -88,6 +88,32 @@ export function evaluate(policy: CompiledPolicy, facts: Facts): Decision {
   return decide(policy, c, facts.time ?? Date.now(), facts.isp, facts.groups);
 }
 
+/** What `evaluateWire` needs besides the name: the rest of `Facts` but a URL. */
+export type WireFacts = Omit<Facts, 'domain' | 'url'>;
+
+/**
+ * Evaluates the uncompressed wire-format QNAME at `buf[offset]` (as `parseQuery` leaves it at
+ * offset 12) with `facts`: the same decision as `evaluate` given the name's text, without
+ * making the string (DomainTable.collectWire).
+ */
+export function evaluateWire(
+  policy: CompiledPolicy,
+  buf: Uint8Array,
+  offset: number,
+  facts: WireFacts,
+): Decision {
+  const c = scratch;
+  c.count = 0;
+  policy.domains.collectWire(buf, offset, c);
+  for (let i = 0; i < c.count; i++) c.specificity[i] += DOMAIN_WEIGHT;
+  if (facts.address !== undefined) {
+    const addr = typeof facts.address === 'string' ? parseAddress(facts.address) : facts.address;
+    if (addr) policy.prefixes.collect(addr, c);
+  }
+  if (c.count === 0) return NO_DECISION;
+  return decide(policy, c, facts.time ?? Date.now(), facts.isp, facts.groups);
+}
+
 function decide(
   policy: CompiledPolicy,
   c: Candidates,
@@ -160,7 +186,7 @@ function build(policy: CompiledPolicy, c: Candidates, i: number, tieBroken: bool
   const meta = c.meta[i];
   const order = policy.orders[meta & ORDER_MASK];
   const ruleId = c.ruleId[i];
-  const nd = policy.domains.size;
+  const nd = policy.domains.ids;
   const reason: Reason =
     ruleId < nd
       ? DOMAIN_REASONS[(meta >>> KIND_SHIFT) & 3]

@@ -1,223 +1,104 @@
 /**
  * The domain matcher: an open-addressing hash table over flat typed arrays in one
  * SharedArrayBuffer, so worker threads share it without copying and it serialises as is.
+ * Built by domain-table-builder.ts; hashed as domain-hash.ts says.
  *
  * Layout (all little-endian, 4-byte aligned, offsets in `DomainTableLayout`):
- *   filter  Int32[filterWords] one bit per rule name (bits from the hash): a miss here costs
- *                              one access to a cache-resident megabyte instead of a probe
- *                              into the table (most lookups are of names nobody ordered)
- *   slots   Int32[capacity]   0 = empty, else (tag << 24) | (ruleIndex + 1)
- *   meta    Uint32[n]         packed rule (rule-meta.ts)
- *   nameOff Uint32[n + 1]     name i is names[nameOff[i] .. nameOff[i+1])
- *   names   Uint8[...]        lowercase ASCII names, no trailing dot
+ *   filter  Int32[filterWords]  two bits in one word per rule name (from the hash): a miss here costs
+ *                               one access to a cache-resident megabyte instead of a probe
+ *                               into the table (most lookups are of names nobody ordered)
+ *   slots   Int32[3 × (capacity + overflow)]
+ *                               [32-bit hash, name offset + 1 (0 = empty), packed meta]
+ *                               (rule-meta.ts); linear probing over the first `capacity`
+ *   names   Uint8[namesLength]  per name a length byte, then its lowercase ASCII bytes
+ *
+ * A hit costs the filter word, the slot and the name's bytes: three dependent accesses into
+ * the buffer, the fewest that still confirm the name exactly. A rule's id is its slot index.
+ * Rules sharing a name with an earlier rule (the same name in two orders) sit in the overflow
+ * slots after the table, grouped by the head slot whose meta carries DUPS_BIT.
  *
  * Names hash right to left, so one pass over a query yields the hash of every suffix
  * (`a.b.example.com` → `com`, `example.com`, `b.example.com`, …): a lookup costs one
- * pass plus one probe per label. Rules sharing a name keep the first in the table and
- * the others in a small overflow map (rare: the same name in two orders).
+ * pass plus one probe per label that passes the filter.
  */
+import { FOLD, filterBits, finish, home, PRIME, SEED, SLOT_INTS, WIRE_FOLD } from './domain-hash.js';
 import { type Candidates, DUPS_BIT, KIND_EXACT, KIND_SHIFT, KIND_SUBDOMAINS } from './rule-meta.js';
-
-const SEED = 0x811c9dc5;
-const PRIME = 0x01000193;
-const MAX_RULES = 0xffffff - 1;
-const LOAD = 0.7;
 
 /** Where each array lives inside the shared buffer. */
 export interface DomainTableLayout {
+  /** Home slots (linear probing wraps within them). */
   readonly capacity: number;
+  /** Rules held, overflow included. */
   readonly count: number;
+  /** Overflow slots after the home slots: rules whose name an earlier rule holds. */
+  readonly overflow: number;
   readonly filterWords: number;
   /** Fewest labels in any rule name: shorter suffixes (`com`) are never probed. */
   readonly minLabels: number;
   readonly filterOffset: number;
   readonly slotsOffset: number;
-  readonly metaOffset: number;
-  readonly nameOffOffset: number;
   readonly namesOffset: number;
   readonly namesLength: number;
-  /** Overflow chains: head rule index → further rule indexes with the same name. */
-  readonly dups: ReadonlyArray<readonly [number, readonly number[]]>;
+  /** Same-name groups, flattened: `[head slot, first overflow id, count, …]`. */
+  readonly dups: readonly number[];
 }
 
-function finish(h: number): number {
-  // murmur3 fmix32: spreads FNV's low-entropy high bits before slot and tag are taken.
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  // Kept a signed int32 (a V8 small integer on the hot path, never a heap double).
-  return h ^ (h >>> 16);
-}
-
-/** The first slot to probe: the hash's low 31 bits modulo the capacity (integer arithmetic). */
-function home(h: number, capacity: number): number {
-  return (h & 0x7fffffff) % capacity;
-}
-
-/** The filter bit of a hash: bits 9..31, so independent of the slot's home and tag. */
-function filterBit(h: number, words: number): number {
-  return (h >>> 9) & (words * 32 - 1);
-}
-
-/** The 8-bit tag kept in a slot to skip most name comparisons. */
-function tagOf(h: number): number {
-  return (h >>> 24) & 0xff;
-}
-
-/** Builds a table from parallel lists of names (canonical, lowercase) and packed metas. */
-export class DomainTableBuilder {
-  #names = new Uint8Array(1 << 20);
-  #namesLength = 0;
-  #offsets: number[] = [0];
-  #metas: number[] = [];
-
-  /** Appends one rule; returns its rule index. */
-  add(name: string, meta: number): number {
-    const index = this.#metas.length;
-    if (index >= MAX_RULES) throw new RangeError(`more than ${MAX_RULES} domain rules`);
-    if (this.#namesLength + name.length > this.#names.length) {
-      const grown = new Uint8Array(Math.max(this.#names.length * 2, this.#namesLength + name.length));
-      grown.set(this.#names.subarray(0, this.#namesLength));
-      this.#names = grown;
-    }
-    for (let i = 0; i < name.length; i++) this.#names[this.#namesLength++] = name.charCodeAt(i);
-    this.#offsets.push(this.#namesLength);
-    this.#metas.push(meta);
-    return index;
-  }
-
-  /** Lays the table out in a new SharedArrayBuffer starting at `base` bytes. */
-  build(): { buffer: SharedArrayBuffer; layout: DomainTableLayout } {
-    const n = this.#metas.length;
-    const capacity = Math.max(8, Math.ceil(n / LOAD));
-    // About 8 bits per rule, a power of two (1 MiB for a million rules: ~12% false positives).
-    const filterWords = Math.min(1 << 21, Math.max(32, 2 ** Math.ceil(Math.log2(Math.max(1, n) * 8)) / 32));
-    const filterOffset = 0;
-    const slotsOffset = filterOffset + filterWords * 4;
-    const metaOffset = slotsOffset + capacity * 4;
-    const nameOffOffset = metaOffset + n * 4;
-    const namesOffset = nameOffOffset + (n + 1) * 4;
-    const buffer = new SharedArrayBuffer(namesOffset + this.#namesLength);
-    const filter = new Int32Array(buffer, filterOffset, filterWords);
-    const slots = new Int32Array(buffer, slotsOffset, capacity);
-    const meta = new Uint32Array(buffer, metaOffset, n);
-    const nameOff = new Uint32Array(buffer, nameOffOffset, n + 1);
-    const names = new Uint8Array(buffer, namesOffset, this.#namesLength);
-    names.set(this.#names.subarray(0, this.#namesLength));
-    nameOff.set(this.#offsets);
-    meta.set(this.#metas);
-    const dups = new Map<number, number[]>();
-    let minLabels = n === 0 ? 1 : 127;
-    for (let r = 0; r < n; r++) {
-      const h = insert(slots, meta, nameOff, names, r, dups);
-      const bit = filterBit(h, filterWords);
-      filter[bit >>> 5] |= 1 << (bit & 31);
-      let labels = 1;
-      for (let k = nameOff[r]; k < nameOff[r + 1]; k++) if (names[k] === 46) labels++;
-      if (labels < minLabels) minLabels = labels;
-    }
-    this.#names = new Uint8Array(0);
-    this.#offsets = [];
-    this.#metas = [];
-    const layout = {
-      capacity,
-      count: n,
-      filterWords,
-      minLabels,
-      filterOffset,
-      slotsOffset,
-      metaOffset,
-      nameOffOffset,
-      namesOffset,
-      namesLength: names.length,
-    };
-    return { buffer, layout: { ...layout, dups: [...dups] } };
-  }
-}
-
-function hashRange(names: Uint8Array, start: number, end: number): number {
-  let h = SEED;
-  for (let i = end - 1; i >= start; i--) h = Math.imul(h ^ names[i], PRIME);
-  return finish(h);
-}
-
-function insert(
-  slots: Int32Array,
-  meta: Uint32Array,
-  nameOff: Uint32Array,
-  names: Uint8Array,
-  rule: number,
-  dups: Map<number, number[]>,
-): number {
-  const start = nameOff[rule];
-  const len = nameOff[rule + 1] - start;
-  const h = hashRange(names, start, start + len);
-  const tag = tagOf(h);
-  const capacity = slots.length;
-  for (let i = home(h, capacity); ; i = i + 1 === capacity ? 0 : i + 1) {
-    const slot = slots[i];
-    if (slot === 0) {
-      slots[i] = (tag << 24) | (rule + 1);
-      return h;
-    }
-    if (tagOf(slot) !== tag) continue;
-    const other = (slot & 0xffffff) - 1;
-    const os = nameOff[other];
-    if (nameOff[other + 1] - os !== len) continue;
-    let same = true;
-    for (let k = 0; k < len; k++) {
-      if (names[os + k] !== names[start + k]) {
-        same = false;
-        break;
-      }
-    }
-    if (!same) continue;
-    meta[other] |= DUPS_BIT;
-    const list = dups.get(other);
-    if (list) list.push(rule);
-    else dups.set(other, [rule]);
-    return h;
-  }
-}
+/** Label starts of the QNAME being looked up by `collectWire` (at most 127 in 255 bytes). */
+const wireLabels = new Int32Array(128);
 
 /** A read-only view over a built table: the per-request lookup. */
 export class DomainTable {
   readonly #filter: Int32Array;
-  readonly #filterWords: number;
+  /** Filter words − 1 (a power of two − 1). */
+  readonly #filterMask: number;
   readonly #minLabels: number;
   readonly #slots: Int32Array;
-  readonly #meta: Uint32Array;
-  readonly #nameOff: Uint32Array;
   readonly #names: Uint8Array;
   readonly #capacity: number;
-  readonly #dups: Map<number, readonly number[]>;
+  readonly #count: number;
+  /** Head slot → index of its triple in `#dupList`. */
+  readonly #dups: Map<number, number>;
+  readonly #dupList: readonly number[];
 
   constructor(buffer: SharedArrayBuffer | ArrayBuffer, layout: DomainTableLayout, base = 0) {
     this.#capacity = layout.capacity;
-    this.#filterWords = layout.filterWords;
+    this.#count = layout.count;
+    this.#filterMask = layout.filterWords - 1;
     this.#minLabels = layout.minLabels;
     this.#filter = new Int32Array(buffer, base + layout.filterOffset, layout.filterWords);
-    this.#slots = new Int32Array(buffer, base + layout.slotsOffset, layout.capacity);
-    this.#meta = new Uint32Array(buffer, base + layout.metaOffset, layout.count);
-    this.#nameOff = new Uint32Array(buffer, base + layout.nameOffOffset, layout.count + 1);
+    const ids = layout.capacity + layout.overflow;
+    this.#slots = new Int32Array(buffer, base + layout.slotsOffset, ids * SLOT_INTS);
     this.#names = new Uint8Array(buffer, base + layout.namesOffset, layout.namesLength);
-    this.#dups = new Map(layout.dups);
+    this.#dupList = layout.dups;
+    this.#dups = new Map();
+    for (let j = 0; j < layout.dups.length; j += 3) this.#dups.set(layout.dups[j], j);
   }
 
   /** Number of rules in the table. */
   get size(): number {
-    return this.#meta.length;
+    return this.#count;
+  }
+
+  /** Rule ids run from 0 to `ids` − 1; some (empty slots) hold no rule: see `has`. */
+  get ids(): number {
+    return this.#slots.length / SLOT_INTS;
+  }
+
+  /** Whether rule id `i` holds a rule. */
+  has(i: number): boolean {
+    return i >= 0 && i < this.ids && this.#slots[i * SLOT_INTS + 1] !== 0;
   }
 
   /** The packed meta of rule `i`. */
   meta(i: number): number {
-    return this.#meta[i];
+    return this.#slots[i * SLOT_INTS + 2] >>> 0;
   }
 
-  /** The name of rule `i`. */
+  /** The name of rule `i` ('' when `i` holds no rule). */
   name(i: number): string {
-    return String.fromCharCode(...this.#names.subarray(this.#nameOff[i], this.#nameOff[i + 1]));
+    const at = this.#slots[i * SLOT_INTS + 1];
+    if (!(at > 0)) return '';
+    return String.fromCharCode(...this.#names.subarray(at, at + this.#names[at - 1]));
   }
 
   /**
@@ -227,55 +108,128 @@ export class DomainTable {
   collect(name: string, out: Candidates): void {
     let end = name.length;
     if (end > 0 && name.charCodeAt(end - 1) === 46) end--;
+    const filter = this.#filter;
+    const mask = this.#filterMask;
+    const minLabels = this.#minLabels;
     let h = SEED;
     let labels = 1;
-    const minLabels = this.#minLabels;
     for (let i = end - 1; i >= 0; i--) {
       let c = name.charCodeAt(i);
       if (c === 46) {
-        if (labels >= minLabels && i + 1 < end) this.#probe(finish(h), name, i + 1, end, false, out);
+        if (labels >= minLabels && i + 1 < end) {
+          const f = finish(h);
+          const bits = filterBits(f);
+          if ((filter[(f >>> 10) & mask] & bits) === bits) this.#probeText(f, name, i + 1, end, false, out);
+        }
         labels++;
-      } else if (c <= 90 && c >= 65) c += 32;
+      } else if (c < 128) c = FOLD[c];
       h = Math.imul(h ^ c, PRIME);
     }
-    if (end > 0 && labels >= minLabels) this.#probe(finish(h), name, 0, end, true, out);
+    if (end === 0 || labels < minLabels) return;
+    const f = finish(h);
+    const bits = filterBits(f);
+    if ((filter[(f >>> 10) & mask] & bits) === bits) this.#probeText(f, name, 0, end, true, out);
   }
 
-  #probe(h: number, q: string, start: number, end: number, whole: boolean, out: Candidates): void {
-    const bit = filterBit(h, this.#filterWords);
-    if ((this.#filter[bit >>> 5] & (1 << (bit & 31))) === 0) return;
+  /**
+   * Like `collect`, for the uncompressed wire-format QNAME at `buf[offset]` (length-prefixed
+   * labels ending in a zero, as parseQuery checked it): no string is made. A label holding a
+   * byte the text form would escape matches nothing, nor does any suffix including it; a
+   * malformed name (pointer, label over 63, overrun) matches nothing.
+   */
+  collectWire(buf: Uint8Array, offset: number, out: Candidates): void {
+    const starts = wireLabels;
+    let n = 0;
+    for (let o = offset; ; ) {
+      if (o >= buf.length || n === starts.length) return;
+      const l = buf[o];
+      if (l === 0) break;
+      if (l > 63) return;
+      starts[n++] = o;
+      o += l + 1;
+    }
+    if (n === 0 || starts[n - 1] + buf[starts[n - 1]] >= buf.length) return;
+    const filter = this.#filter;
+    const mask = this.#filterMask;
+    const minLabels = this.#minLabels;
+    let h = SEED;
+    let len = 0;
+    for (let j = n - 1; j >= 0; j--) {
+      const s = starts[j];
+      for (let p = s + buf[s]; p > s; p--) h = Math.imul(h ^ WIRE_FOLD[buf[p]], PRIME);
+      len += buf[s];
+      if (n - j >= minLabels) {
+        const f = finish(h);
+        const bits = filterBits(f);
+        if ((filter[(f >>> 10) & mask] & bits) === bits) this.#probeWire(f, buf, s, len, j === 0, out);
+      }
+      h = Math.imul(h ^ 46, PRIME);
+      len++;
+    }
+  }
+
+  #probeText(h: number, q: string, start: number, end: number, whole: boolean, out: Candidates): void {
     const len = end - start;
-    const tag = tagOf(h);
     const slots = this.#slots;
-    const nameOff = this.#nameOff;
     const names = this.#names;
     const capacity = this.#capacity;
     for (let i = home(h, capacity); ; i = i + 1 === capacity ? 0 : i + 1) {
-      const slot = slots[i];
-      if (slot === 0) return;
-      if (tagOf(slot) !== tag) continue;
-      const rule = (slot & 0xffffff) - 1;
-      const os = nameOff[rule];
-      if (nameOff[rule + 1] - os !== len) continue;
+      const s = i * SLOT_INTS;
+      const at = slots[s + 1];
+      if (at === 0) return;
+      if (slots[s] !== h || names[at - 1] !== len) continue;
       let k = 0;
       for (; k < len; k++) {
-        let c = q.charCodeAt(start + k);
-        if (c >= 65 && c <= 90) c += 32;
-        if (names[os + k] !== c) break;
+        const c = q.charCodeAt(start + k);
+        if (names[at + k] !== (c < 128 ? FOLD[c] : c)) break;
       }
       if (k !== len) continue;
-      this.#push(rule, len, whole, out);
-      if (this.#meta[rule] & DUPS_BIT)
-        for (const r of this.#dups.get(rule) ?? []) this.#push(r, len, whole, out);
+      this.#hit(i, slots[s + 2], len, whole, out);
       return;
     }
   }
 
-  #push(rule: number, len: number, whole: boolean, out: Candidates): void {
-    const meta = this.#meta[rule];
+  /** Probes for the text suffix that starts with the wire label at `buf[label]`. */
+  #probeWire(h: number, buf: Uint8Array, label: number, len: number, whole: boolean, out: Candidates) {
+    const slots = this.#slots;
+    const names = this.#names;
+    const capacity = this.#capacity;
+    for (let i = home(h, capacity); ; i = i + 1 === capacity ? 0 : i + 1) {
+      const s = i * SLOT_INTS;
+      const at = slots[s + 1];
+      if (at === 0) return;
+      if (slots[s] !== h || names[at - 1] !== len) continue;
+      if (!sameWire(names, at, at + len, buf, label)) continue;
+      this.#hit(i, slots[s + 2], len, whole, out);
+      return;
+    }
+  }
+
+  #hit(id: number, meta: number, len: number, whole: boolean, out: Candidates): void {
+    this.#push(id, meta, len, whole, out);
+    if ((meta & DUPS_BIT) === 0) return;
+    const j = this.#dups.get(id) ?? -1;
+    if (j < 0) return;
+    const first = this.#dupList[j + 1];
+    const last = first + this.#dupList[j + 2];
+    for (let r = first; r < last; r++) this.#push(r, this.#slots[r * SLOT_INTS + 2], len, whole, out);
+  }
+
+  #push(id: number, meta: number, len: number, whole: boolean, out: Candidates): void {
     const kind = (meta >>> KIND_SHIFT) & 3;
     // exact: whole name only; subdomains-only: proper suffixes only; subtree: both.
     if (whole ? kind === KIND_SUBDOMAINS : kind === KIND_EXACT) return;
-    out.push(meta, rule, len * 2 + (whole && kind === KIND_EXACT ? 1 : 0));
+    out.push(meta >>> 0, id, len * 2 + (whole && kind === KIND_EXACT ? 1 : 0));
+  }
+}
+
+/** Whether stored name `names[at, end)` spells the wire labels from `buf[label]` on (folded). */
+function sameWire(names: Uint8Array, at: number, end: number, buf: Uint8Array, label: number): boolean {
+  let k = at;
+  for (let p = label; ; ) {
+    const stop = p + 1 + buf[p];
+    for (p++; p < stop; p++, k++) if (WIRE_FOLD[buf[p]] !== names[k]) return false;
+    if (k === end) return true;
+    if (names[k++] !== 46) return false;
   }
 }

@@ -6,6 +6,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import * as dnsPacket from 'dns-packet';
+import { seededRandom } from '../../bench/seeded-names.js';
 
 const UMBRELLA =
   process.env.GATEHOUSE_UMBRELLA ?? '/work/shared/data/umbrella-top-100k/umbrella-top-100k.txt';
@@ -34,17 +35,8 @@ const TYPES = [
 
 const encode = (p: unknown): Buffer => dnsPacket.encode(p as dnsPacket.Packet);
 
-/** Deterministic PRNG (mulberry32) so a fuzz run can be replayed from its seed. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Deterministic PRNG (mulberry32, shared with the benchmarks) so a fuzz run can be replayed from its seed. */
+export const rng = seededRandom;
 
 /** Up to `limit` names from the Umbrella list (or the fallback names). */
 export function loadNames(limit = 100_000): string[] {

@@ -14,6 +14,7 @@
  */
 import { pathToFileURL } from 'node:url';
 import { isDeepStrictEqual } from 'node:util';
+import { seededRandom } from '../../bench/seeded-names.js';
 import {
   formatOriginHead,
   HEAD_FAILURES,
@@ -40,17 +41,8 @@ export interface FuzzReport {
   samples: Array<{ input: string; error: string }>;
 }
 
-/** mulberry32: a small seeded generator, so every run can be replayed from its seed. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Deterministic PRNG (mulberry32, shared with the benchmarks) so a fuzz run can be replayed from its seed. */
+export const rng = seededRandom;
 
 /** Real hellos from both clients plus constructed ones (ECH, split records, odd names). */
 export async function helloCorpus(): Promise<Buffer[]> {

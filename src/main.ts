@@ -3,16 +3,20 @@
  * `startGateway`; tests start it as a process on `127.0.0.1:0`.
  */
 import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
 import type { GatehouseConfig } from './config/schema.js';
 import { type HealthExtras, startHealthServer } from './control/health.js';
 import { createPolicyFeed, type PolicyFeed } from './control/policy-feed.js';
 import { createLookup } from './dns/lookup.js';
 import { type DnsService, startDnsService } from './dns/service.js';
 import { ensureCertificate } from './dns/tls-cert.js';
-import { CidrIdentityMap } from './identity/cidr-map.js';
+import { createAccountingServer } from './identity/accounting.js';
+import { CidrIdentityMap, type Identity } from './identity/cidr-map.js';
+import { LeaseIndex } from './identity/lease-index.js';
 import { createProxy } from './proxy/proxy.js';
 import type { ListenerKind, ProxyServer } from './proxy/types.js';
 import { type Records, startRecords } from './records/pipeline.js';
+import { createPseudonymiser } from './records/pseudonym.js';
 import { openStore } from './store/open.js';
 import type { Store } from './store/types.js';
 import { componentLogger, type Logger } from './telemetry/logger.js';
@@ -103,8 +107,7 @@ export async function startGateway(initial: GatehouseConfig, logger: Logger): Pr
     closers.push(() => new Promise<void>((resolve) => http.server.close(() => resolve())));
     const config = withBoundUrl(initial, http.address.port);
     extras.operatorUrl = config.policy.operatorUrl;
-    const identityMap = new CidrIdentityMap(config.dns.identity.map);
-    const identity = (a: string) => identityMap.lookup(a);
+    const identity = await startIdentity(config, logger, metrics, closers);
     const dns = await startDns(config, logger, { feed, metrics, records, identity });
     closers.push(() => dns.close());
     const proxy = createProxy({
@@ -194,4 +197,55 @@ async function startDns(
     logger: componentLogger(logger, 'dns'),
     ...(tls ? { tls } : {}),
   });
+}
+
+/**
+ * Who a client address is: RADIUS leases when accounting is configured, else (and for addresses
+ * without a lease) the configured CIDR map.
+ */
+async function startIdentity(
+  config: GatehouseConfig,
+  logger: Logger,
+  metrics: Metrics,
+  closers: (() => Promise<void> | void)[],
+): Promise<(address: string) => Identity> {
+  const map = new CidrIdentityMap(config.dns.identity.map);
+  if (config.radius.listen.length === 0) return (a) => map.lookup(a);
+  // Records and identities carry a per-epoch pseudonym, never the subscriber id.
+  const pseudo = createPseudonymiser({ keyDir: join(config.dataDir, 'keys', 'pseudonym') });
+  const leases = new LeaseIndex({ fallback: map, pseudonymOf: (isp, sub) => pseudo.pseudonym(isp, sub) });
+  let epoch = pseudo.epoch();
+  const clients = new Map(config.radius.clients.map((c) => [c.address, { isp: c.isp, secret: c.secret }]));
+  const log = componentLogger(logger, 'radius');
+  for (const at of config.radius.listen) {
+    const server = createAccountingServer({
+      address: at.host,
+      port: at.port,
+      secrets: clients,
+      leases,
+      logger: log,
+      metrics: {
+        onRequest: (status) => metrics.radiusRequests.inc({ status }),
+        onDrop: (reason) => metrics.radiusDropped.inc({ reason }),
+      },
+    });
+    const bound = await server.start();
+    closers.push(() => server.close());
+    log.info(
+      { radius: `${bound.address}:${bound.port}`, clients: clients.size },
+      'radius accounting listening',
+    );
+  }
+  const sweep = setInterval(() => {
+    const now = Date.now();
+    if (pseudo.epoch() !== epoch) {
+      epoch = pseudo.epoch();
+      leases.refreshIdentities();
+    }
+    const closed = leases.sweep(now - config.radius.staleLease, now);
+    if (closed > 0) log.info({ closed }, 'closed stale leases (missed Stops)');
+  }, 10_000);
+  sweep.unref();
+  closers.push(() => clearInterval(sweep));
+  return (a) => leases.lookup(a);
 }

@@ -47,7 +47,8 @@ export function resolveConfig(opts: CommonOptions, io: Io, overrides: ConfigOver
   const store = io.env.GATEHOUSE_STORE;
   return loadConfig({
     ...(file ? { file } : {}),
-    overrides: { ...overrides, ...(dataDir ? { dataDir } : {}), ...(store ? { store } : {}) },
+    // Flags (overrides) win over the environment.
+    overrides: { ...(dataDir ? { dataDir } : {}), ...(store ? { store } : {}), ...overrides },
   });
 }
 

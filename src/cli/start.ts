@@ -18,6 +18,8 @@ interface StartFlags extends CommonOptions {
   proxy?: string[];
   transparentHttp?: string[];
   transparentTls?: string[];
+  radius?: string[];
+  store?: string;
   set?: string[];
 }
 
@@ -35,6 +37,8 @@ export function startOverrides(f: StartFlags): ConfigOverrides {
   if (f.transparentHttp) proxy.transparentHttp = f.transparentHttp;
   if (f.transparentTls) proxy.transparentTls = f.transparentTls;
   if (Object.keys(proxy).length > 0) o.proxy = proxy;
+  if (f.radius) o.radius = { ...((o.radius as Record<string, unknown>) ?? {}), listen: f.radius };
+  if (f.store) o.store = f.store;
   if (f.http) o.http = { ...((o.http as Record<string, unknown>) ?? {}), listen: f.http };
   return o as ConfigOverrides;
 }
@@ -55,6 +59,8 @@ export function registerStart(program: Command, io: Io, done: (code: Promise<num
       '--transparent-tls <addr:port...>',
       'transparent TLS listeners, judged by SNI (redirected port 443)',
     )
+    .option('--radius <addr:port...>', 'RADIUS accounting listeners (clients and secrets come from the file)')
+    .option('--store <url>', 'sqlite:PATH or postgres://… (default sqlite:<data>/gatehouse.db)')
     .option('--set <key=value...>', 'any configuration key, e.g. --set dns.workers=2')
     .action((_args, cmd: Command) => {
       const flags = cmd.optsWithGlobals<StartFlags>();

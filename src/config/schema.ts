@@ -6,7 +6,7 @@
  * and list it in `schema` below. Types, defaults, validation and docs follow from that.
  */
 import { posix } from 'node:path';
-import { duration, enumOf, type Infer, type InferInput, int, obj, str } from './dsl.js';
+import { arr, duration, enumOf, type Infer, type InferInput, int, obj, str } from './dsl.js';
 import { type ListenAddress, listen, listenerClashes, storeUrl, url } from './net-fields.js';
 import { dnsSection } from './sections/dns.js';
 import { proxySection } from './sections/proxy.js';
@@ -91,6 +91,36 @@ const log = obj(
   { doc: 'Logging.' },
 );
 
+const radiusClient = obj({
+  address: str({ doc: 'Source address of the ISP’s NAS (its accounting packets come from here).' }),
+  isp: str({
+    pattern: /^[a-z0-9][a-z0-9-]{0,62}$/,
+    format: 'ISP id (lowercase letters, digits, hyphens)',
+    doc: 'The ISP the NAS belongs to.',
+  }),
+  secret: str({ doc: 'The RADIUS shared secret of that NAS (RFC 2866 §3).' }),
+});
+
+const radius = obj(
+  {
+    listen: arr(listen(), {
+      default: [],
+      doc: 'RADIUS accounting listeners (RFC 2866); empty turns accounting off.',
+    }),
+    clients: arr(radiusClient, {
+      default: [],
+      doc: 'The NASes allowed to send accounting, with their ISP and secret.',
+    }),
+    staleLease: duration({
+      default: '1d',
+      min: '1m',
+      max: '30d',
+      doc: 'A lease with no Interim-Update or Stop for this long is closed (a missed Stop).',
+    }),
+  },
+  { doc: 'Subscriber identity from the ISPs’ RADIUS accounting.' },
+);
+
 /** The whole schema. Each key of this mapping is a section of the file. */
 export const schema = obj(
   {
@@ -109,6 +139,7 @@ export const schema = obj(
     policy,
     dns: dnsSection,
     proxy: proxySection,
+    radius,
     records,
     log,
   },

@@ -21,6 +21,8 @@ export interface Metrics {
   readonly proxyThrottledBytes: Counter;
   readonly proxyActive: Gauge<'listener'>;
   readonly proxyErrors: Counter<'listener' | 'kind'>;
+  readonly radiusRequests: Counter<'status'>;
+  readonly radiusDropped: Counter<'reason'>;
   readonly recordsDropped: Counter<'kind'>;
   readonly recordsWritten: Counter<'kind'>;
 }
@@ -106,6 +108,18 @@ export function createMetrics(): Metrics {
       name: 'gatehouse_proxy_errors_total',
       help: 'Proxy errors by listener and kind.',
       labelNames: ['listener', 'kind'],
+      registers,
+    }),
+    radiusRequests: new Counter({
+      name: 'gatehouse_radius_requests_total',
+      help: 'RADIUS accounting requests applied, by status type.',
+      labelNames: ['status'],
+      registers,
+    }),
+    radiusDropped: new Counter({
+      name: 'gatehouse_radius_dropped_total',
+      help: 'RADIUS datagrams dropped unanswered, by reason (bad authenticator, unknown client, malformed…).',
+      labelNames: ['reason'],
       registers,
     }),
     recordsDropped: new Counter({

@@ -8,12 +8,14 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-/** What to run: a filtering forwarder (rpz + forward) or an upstream answering 192.0.2.1 for all. */
+/** What to run: a filtering forwarder (rpz + forward) or an upstream answering one address for all. */
 export interface UnboundOptions {
   readonly port: number;
   readonly rpzFile?: string;
   readonly forwardTo?: string;
   readonly answerAll?: boolean;
+  /** The A record `answerAll` answers with; default 192.0.2.1 (127.0.0.1 for a local origin). */
+  readonly answerAddress?: string;
   readonly threads?: number;
 }
 
@@ -42,7 +44,11 @@ function config(o: UnboundOptions): string {
     '  harden-dnssec-stripped: no',
     '  module-config: "respip iterator"',
   ];
-  if (o.answerAll) lines.push('  local-zone: "." redirect', '  local-data: ". 86400 IN A 192.0.2.1"');
+  if (o.answerAll)
+    lines.push(
+      '  local-zone: "." redirect',
+      `  local-data: ". 86400 IN A ${o.answerAddress ?? '192.0.2.1'}"`,
+    );
   if (o.rpzFile) lines.push('rpz:', '  name: gatehouse.rpz', `  zonefile: "${o.rpzFile}"`);
   if (o.forwardTo)
     lines.push('forward-zone:', '  name: "."', `  forward-addr: ${o.forwardTo.replace(':', '@')}`);

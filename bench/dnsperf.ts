@@ -26,6 +26,8 @@ export interface DnsperfOptions {
   readonly clients?: number;
   readonly outstanding?: number;
   readonly verbose?: boolean;
+  /** Stop after this many passes through the file (with `seconds` as the upper bound). */
+  readonly passes?: number;
   readonly transport?: 'udp' | 'tcp';
 }
 
@@ -79,7 +81,8 @@ export function runDnsperf(o: DnsperfOptions): Promise<DnsperfResult> {
       summary += rest;
       latencies.sort((a, b) => a - b);
       const rcodes: Record<string, number> = {};
-      for (const m of summary.matchAll(/^\s+([A-Z]+) (\d+) \(/gm)) rcodes[m[1]] = Number(m[2]);
+      const codes = /Response codes:\s+(.*)/.exec(summary)?.[1] ?? '';
+      for (const m of codes.matchAll(/([A-Z]+) (\d+)/g)) rcodes[m[1]] = Number(m[2]);
       resolve({
         sent: num(summary, /Queries sent:\s+(\d+)/),
         completed: num(summary, /Queries completed:\s+(\d+)/),

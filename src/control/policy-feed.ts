@@ -9,11 +9,14 @@ import { type CompiledPolicy, compilePolicy } from '../policy/compile.js';
 import { dueForExpiry } from '../policy/lifecycle.js';
 import type { Store } from '../store/types.js';
 import type { Logger } from '../telemetry/logger.js';
+import { inlineCompiler, type PolicyCompiler } from './compiler.js';
 
 /** Options of the feed. */
 export interface PolicyFeedOptions {
   readonly store: Store;
   readonly logger: Logger;
+  /** Where compiles run (default: this thread). */
+  readonly compiler?: PolicyCompiler;
   /** How often the change stamp is polled (default 1 s: a policy change takes effect within it). */
   readonly pollMs?: number;
   /** A full recompile at least this often, even without changes. */
@@ -35,6 +38,7 @@ export interface PolicyFeed {
 /** Compiles the first snapshot and starts polling. */
 export async function createPolicyFeed(o: PolicyFeedOptions): Promise<PolicyFeed> {
   const now = o.now ?? Date.now;
+  const compiler = o.compiler ?? inlineCompiler(o.store);
   const listeners: ((p: CompiledPolicy) => void)[] = [];
   let stamp = '';
   let lastCompile = 0;
@@ -59,7 +63,7 @@ export async function createPolicyFeed(o: PolicyFeedOptions): Promise<PolicyFeed
     const next = await o.store.orders.changeStamp();
     if (!force && next === stamp && t - lastCompile < o.recompileMs) return;
     const started = performance.now();
-    const fresh = compilePolicy(await o.store.orders.listActiveWithRules(t), t);
+    const fresh = await compiler.compile(t);
     compileMs = performance.now() - started;
     stamp = next;
     lastCompile = t;
@@ -89,6 +93,9 @@ export async function createPolicyFeed(o: PolicyFeedOptions): Promise<PolicyFeed
     onChange: (l) => listeners.push(l),
     refresh: () => tick(true),
     stats: () => ({ compiledAt: policy.createdAt, compileMs, compiles, failures }),
-    close: () => clearInterval(timer),
+    close: () => {
+      clearInterval(timer);
+      void compiler.close();
+    },
   };
 }

@@ -43,10 +43,12 @@ const policy = obj(
       doc: 'Public base URL for notices and appeals, linked from 451 pages and EDE texts.',
     }),
     recompileInterval: duration({
-      default: '10s',
+      default: '1h',
       min: '100ms',
-      max: '1h',
-      doc: 'How often policy is rebuilt (orders start and expire on time).',
+      max: '1d',
+      doc:
+        'Longest time between full rebuilds of the policy. Changes are picked up within a second anyway ' +
+        '(the store is polled), and orders start and expire at their second without a rebuild.',
     }),
   },
   { doc: 'Orders and the compiled policy.' },

@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { exportRules } from '../src/policy/formats/index.js';
 import { runDnsperf } from './dnsperf.js';
+import { freePort } from './proxy-peers.js';
 import { millionRules, SHARED_DATA } from './million-rules.js';
 import { cpuSeconds, mib, rssBytes } from './proc.js';
 import { seededRandom } from './seeded-names.js';
@@ -20,7 +21,6 @@ import { probe, startUnbound } from './unbound.js';
 const SECONDS = Number(process.env.GATEHOUSE_BENCH_SECONDS ?? 15);
 const dir = mkdtempSync(join(tmpdir(), 'gh-bench-dns-'));
 const children: ChildProcess[] = [];
-const port = () => 20000 + Math.floor(Math.random() * 30000);
 
 function cli(args: string[]): string {
   return execFileSync('node', ['bin/gatehouse.js', '--data', join(dir, 'data'), ...args], {
@@ -81,7 +81,7 @@ async function startGatehouse(zone: string, upstream: number): Promise<{ pid: nu
   console.log(`gatehouse: imported the RPZ zone in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
   cli(['orders', 'submit', '1', '--as', 'bench']);
   cli(['orders', 'approve', '1', '--as', 'judge']);
-  const p = port();
+  const p = await freePort();
   const args = [
     'bin/gatehouse.js',
     'start',
@@ -135,15 +135,15 @@ async function main(): Promise<void> {
   console.log(
     `policy: ${set.rules.length} names (${set.fromLists} from the real lists, ${set.generated} seeded); queries: ${file}`,
   );
-  const upstream = await startUnbound({ port: port(), answerAll: true });
+  const upstream = await startUnbound({ port: await freePort(), answerAll: true });
   children.push(upstream.process);
   const gh = await startGatehouse(zone, upstream.port);
   const ub = await startUnbound(
-    { port: port(), rpzFile: zone, forwardTo: `127.0.0.1:${upstream.port}` },
+    { port: await freePort(), rpzFile: zone, forwardTo: `127.0.0.1:${upstream.port}` },
     'example.com',
   );
   children.push(ub.process);
-  const bp = port();
+  const bp = await freePort();
   const bare = spawn('node', ['dist/bench/bare-udp.js', String(bp)], {
     stdio: ['ignore', 'ignore', 'inherit'],
   });

@@ -41,6 +41,9 @@ function config(o: UnboundOptions): string {
     `  num-threads: ${o.threads ?? 1}`,
     '  do-not-query-localhost: no',
     '  qname-minimisation: no',
+    // Caches as large as Gatehouse's (64 MiB), so both answer the query mix from cache.
+    '  msg-cache-size: 64m',
+    '  rrset-cache-size: 128m',
     '  harden-dnssec-stripped: no',
     '  module-config: "respip iterator"',
   ];

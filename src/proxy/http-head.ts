@@ -1,14 +1,13 @@
 /**
- * HTTP/1.1 request head reader for the forward proxy (RFC 9112 §2–§7, RFC 9110), and the
- * head the gateway forwards to the origin. The gateway judges by the host it parsed here and
- * forwards a head it wrote itself, so the origin never sees a framing or host it did not judge.
+ * HTTP/1.1 request head reader for the forward proxy (RFC 9112 §2–§7, RFC 9110). The gateway
+ * judges by the host it parsed here and forwards a head it writes itself (origin-head.ts), so the
+ * origin never sees a framing or host it did not judge.
  *
  * Leniency, decided: one bare LF ends a line (RFC 9112 §2.2 MAY; option `bareLf`, on by
  * default, because the forwarded head is rewritten with CRLF, leaving nothing to smuggle); a bare
  * CR is refused. Empty lines before the request line are skipped (RFC 9112 §2.2 SHOULD).
- * Over 500 lines, on purpose: the request line, fields, authority rules, framing and the forwarded
- * head share private tables and rules (what is judged must be what is forwarded), and this task
- * was limited to this one file; `authority.ts` and `forward.ts` are the natural split.
+ * Near 500 lines: the request line, fields, authority rules and framing share private tables;
+ * the authority rules are the natural next split.
  */
 import { Buffer } from 'node:buffer';
 import { formatIPv6, parseIPv4, parseIPv6 } from '../core/net/address.js';
@@ -486,50 +485,4 @@ function bodyFraming(r: RequestLine, f: Fields): number | Failure {
   return r.method === 'CONNECT' && contentLength > 0 ? fail('connect-body') : contentLength;
 }
 
-/** How `formatOriginHead` writes the forwarded head. */
-export interface OriginHeadOptions {
-  /** received-by in Via (RFC 9110 §7.6.3): a pseudonym such as `gatehouse`, never an internal host. */
-  readonly via: string;
-  /** Upgrade protocols let through (e.g. `websocket`); any other Upgrade is stripped. Default none. */
-  readonly upgradeProtocols?: readonly string[];
-  /** Ask the origin to close after this exchange. */
-  readonly close?: boolean;
-}
-
-// RFC 9110 §7.6.1 hop-by-hop fields, plus Proxy-Authorization (the gateway's, never the origin's).
-// Transfer-Encoding stays: the body is relayed as received, so its framing must go with it.
-const HOP_BY_HOP = new Set([
-  'connection',
-  'proxy-connection',
-  'keep-alive',
-  'te',
-  'trailer',
-  'upgrade',
-  'proxy-authorization',
-]);
-
-/**
- * Writes the head forwarded to the origin: origin-form target (RFC 9112 §3.2.1), Host first
- * and rewritten from what was judged (§3.2.2), hop-by-hop fields and the fields Connection names
- * removed (RFC 9110 §7.6.1), one Content-Length, and our Via appended (RFC 9110 §7.6.3).
- */
-export function formatOriginHead(head: RequestHead, options: OriginHeadOptions): Buffer {
-  const target = head.form === 'authority' ? head.authority : head.path;
-  const lines = [`${head.method} ${target} HTTP/1.1`, `host: ${head.authority}`];
-  const drop = new Set(head.connection);
-  for (const [name, value] of head.headers) {
-    if (name === 'host' || HOP_BY_HOP.has(name) || drop.has(name)) continue;
-    if (name === 'content-length') {
-      lines.push(`content-length: ${head.contentLength}`);
-      drop.add(name);
-    } else lines.push(`${name}: ${value}`);
-  }
-  const allowed = new Set(options.upgradeProtocols ?? []);
-  const upgrades = (head.upgrade ?? '').split(',').map((p) => p.trim());
-  const kept = upgrades.filter((p) => p !== '' && allowed.has(p.split('/')[0].toLowerCase()));
-  if (kept.length > 0) lines.push(`upgrade: ${kept.join(', ')}`);
-  const connection = [...(kept.length > 0 ? ['upgrade'] : []), ...(options.close ? ['close'] : [])];
-  if (connection.length > 0) lines.push(`connection: ${connection.join(', ')}`);
-  lines.push(`via: ${head.version} ${options.via}`, '', '');
-  return Buffer.from(lines.join('\r\n'), 'latin1');
-}
+export { formatOriginHead, type OriginHeadOptions } from './origin-head.js';

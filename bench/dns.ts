@@ -6,15 +6,16 @@
  *
  *   npm run bench:dns            (GATEHOUSE_BENCH_SECONDS=15 by default)
  */
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { exportRules } from '../src/policy/formats/index.js';
+import { approveMillionRuleOrder, benchCli } from './bench-gatehouse.js';
 import { runDnsperf } from './dnsperf.js';
-import { freePort } from './proxy-peers.js';
 import { millionRules, SHARED_DATA } from './million-rules.js';
 import { cpuSeconds, mib, rssBytes } from './proc.js';
+import { freePort } from './proxy-peers.js';
 import { seededRandom } from './seeded-names.js';
 import { probe, startUnbound } from './unbound.js';
 
@@ -22,12 +23,7 @@ const SECONDS = Number(process.env.GATEHOUSE_BENCH_SECONDS ?? 15);
 const dir = mkdtempSync(join(tmpdir(), 'gh-bench-dns-'));
 const children: ChildProcess[] = [];
 
-function cli(args: string[]): string {
-  return execFileSync('node', ['bin/gatehouse.js', '--data', join(dir, 'data'), ...args], {
-    encoding: 'utf8',
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-}
+const cli = (args: string[]): string => benchCli(join(dir, 'data'), args);
 
 async function waitFor(p: number, name: string): Promise<void> {
   const deadline = Date.now() + 120_000;
@@ -53,34 +49,7 @@ function queryFile(blocked: readonly string[]): string {
 }
 
 async function startGatehouse(zone: string, upstream: number): Promise<{ pid: number; port: number }> {
-  cli([
-    'orders',
-    'create',
-    '--draft',
-    '--as',
-    'bench',
-    '--title',
-    'Benchmark order',
-    '--authority',
-    'Bench Court',
-    '--instrument',
-    'Bench Act',
-    '--article',
-    'art. 1',
-    '--decision-ref',
-    'B-1',
-    '--notice',
-    'benchmark',
-    '--appeal',
-    'mailto:a@example.org',
-    '--expires',
-    '+30d',
-  ]);
-  const t0 = performance.now();
-  cli(['policy', 'import', zone, '--format', 'rpz', '--order', '1', '--as', 'bench', '--list', 'million']);
-  console.log(`gatehouse: imported the RPZ zone in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
-  cli(['orders', 'submit', '1', '--as', 'bench']);
-  cli(['orders', 'approve', '1', '--as', 'judge']);
+  approveMillionRuleOrder(join(dir, 'data'), zone);
   const p = await freePort();
   const args = [
     'bin/gatehouse.js',

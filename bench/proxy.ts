@@ -13,7 +13,7 @@
  *   GATEHOUSE_BENCH_PROF=1               `node --cpu-prof` on the gateway; top self time per run
  *   GATEHOUSE_BENCH_SET=k=v,k=v          more `--set` flags for the gateway (e.g. policy.recompileInterval=1h)
  */
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { get } from 'node:http';
 import { loadavg, tmpdir } from 'node:os';
@@ -21,6 +21,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { pathToFileURL } from 'node:url';
 import { exportRules } from '../src/policy/formats/index.js';
+import { approveMillionRuleOrder } from './bench-gatehouse.js';
 import { monotonicUs, summarise, type Window } from './cpuprofile.js';
 import { millionRules } from './million-rules.js';
 import { cpuSeconds, mib, rssBytes } from './proc.js';
@@ -79,49 +80,10 @@ async function settledMemory(pid: number): Promise<Memory> {
   return { rss: rssBytes(pid), heapUsed: m.heapUsed, external: m.external };
 }
 
-function cli(args: string[]): string {
-  return execFileSync('node', ['bin/gatehouse.js', '--data', join(dir, 'data'), ...args], {
-    encoding: 'utf8',
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-}
-
 function load(): string {
   return loadavg()
     .map((l) => l.toFixed(2))
     .join(', ');
-}
-
-/** The million-rule order: created as a draft, the RPZ export imported into it, approved by another. */
-function approveMillionRuleOrder(zone: string): void {
-  cli([
-    'orders',
-    'create',
-    '--draft',
-    '--as',
-    'bench',
-    '--title',
-    'Benchmark order',
-    '--authority',
-    'Bench Court',
-    '--instrument',
-    'Bench Act',
-    '--article',
-    'art. 1',
-    '--decision-ref',
-    'B-1',
-    '--notice',
-    'benchmark',
-    '--appeal',
-    'mailto:a@example.org',
-    '--expires',
-    '+30d',
-  ]);
-  const t0 = performance.now();
-  cli(['policy', 'import', zone, '--format', 'rpz', '--order', '1', '--as', 'bench', '--list', 'million']);
-  console.log(`gatehouse: imported the RPZ zone in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
-  cli(['orders', 'submit', '1', '--as', 'bench']);
-  cli(['orders', 'approve', '1', '--as', 'judge']);
 }
 
 async function startGatehouse(upstream: number, profDir: string): Promise<Peer> {
@@ -324,7 +286,7 @@ async function main(): Promise<Window[]> {
   console.log(
     `policy: ${set.rules.length} names (${set.fromLists} from the real lists, ${set.generated} seeded)`,
   );
-  approveMillionRuleOrder(zone);
+  approveMillionRuleOrder(join(dir, 'data'), zone);
   const upstream = await startUnbound(
     { port: await freePort(), answerAll: true, answerAddress: '127.0.0.1' },
     ORIGIN_HOST,

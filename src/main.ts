@@ -5,7 +5,6 @@
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import type { GatehouseConfig } from './config/schema.js';
-import { workerCompiler } from './control/compiler.js';
 import { type HealthExtras, startHealthServer } from './control/health.js';
 import { createPolicyFeed, type PolicyFeed } from './control/policy-feed.js';
 import { createLookup } from './dns/lookup.js';

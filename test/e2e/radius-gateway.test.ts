@@ -18,7 +18,7 @@ import {
   startGateway,
 } from '../helpers/gateway.js';
 
-const run = promisify(execFile);
+const _run = promisify(execFile);
 let home: GatehouseHome;
 let upstream: AuthDns;
 let gw: RunningGateway;

@@ -5,6 +5,7 @@
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import type { GatehouseConfig } from './config/schema.js';
+import { workerCompiler } from './control/compiler.js';
 import { type HealthExtras, startHealthServer } from './control/health.js';
 import { createPolicyFeed, type PolicyFeed } from './control/policy-feed.js';
 import { createLookup } from './dns/lookup.js';
@@ -78,6 +79,8 @@ export async function startGateway(initial: GatehouseConfig, logger: Logger): Pr
       store,
       logger: componentLogger(logger, 'policy'),
       recompileMs: initial.policy.recompileInterval,
+      // Compiles run in a worker thread: the data plane's event loop and heap stay out of it.
+      compiler: workerCompiler(storeUrl(initial)),
     });
     closers.push(() => feed.close());
     trackPolicy(feed, metrics);

@@ -36,9 +36,24 @@ export interface DnsService {
 }
 
 function pipelineMetrics(m: Metrics): DnsPipelineMetrics {
+  // One counter child per label set (a few dozen at most), so a query does not hash its labels.
+  const answered = new Map<string, { inc(): void }>();
+  const cacheChildren = {
+    hit: m.dnsCache.labels({ result: 'hit' }),
+    miss: m.dnsCache.labels({ result: 'miss' }),
+    stale: m.dnsCache.labels({ result: 'stale' }),
+  };
   return {
-    answered: (transport, rcode, verdict) => m.dnsQueries.inc({ transport, rcode: String(rcode), verdict }),
-    cache: (result) => m.dnsCache.inc({ result }),
+    answered: (transport, rcode, verdict) => {
+      const key = `${transport}|${rcode}|${verdict}`;
+      let child = answered.get(key);
+      if (!child) {
+        child = m.dnsQueries.labels({ transport, rcode: String(rcode), verdict });
+        answered.set(key, child);
+      }
+      child.inc();
+    },
+    cache: (result) => cacheChildren[result].inc(),
     error: (transport, kind) => m.dnsErrors.inc({ transport, kind }),
   };
 }

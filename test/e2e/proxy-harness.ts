@@ -196,6 +196,12 @@ export function curl(...args: string[]): Promise<Run> {
   return run('curl', ['-sS', '--noproxy', '', '--max-time', '15', ...args]);
 }
 
+/** The HTTP status curl gets for `url` through the explicit proxy at `proxy` (extra curl args first). */
+export async function statusVia(proxy: string, url: string, ...args: string[]): Promise<string> {
+  const r = await curl('-o', '/dev/null', '-w', '%{http_code}', ...args, '-x', proxy, url);
+  return r.stdout.toString();
+}
+
 /** Sends `bytes` on a raw connection and collects everything until the proxy closes it. */
 export function raw(
   port: number,

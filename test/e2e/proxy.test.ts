@@ -7,7 +7,7 @@
 import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { buildHandshake, frameRecords } from '../fuzz/proxy-corpus.js';
-import { type Bed, BIG, curl, raw, run, sha256, startBed, until } from './proxy-harness.js';
+import { type Bed, BIG, curl, raw, run, sha256, startBed, statusVia, until } from './proxy-harness.js';
 
 /** Sends a hello in `segments` separate writes, 30 ms apart; returns what came back before close. */
 function sendHello(port: number, hello: Buffer, segments: number): Promise<Buffer> {
@@ -139,16 +139,7 @@ describe('explicit proxy, plaintext HTTP', () => {
     { path: '/forbiddenx', status: 200 },
     { path: '/big', status: 200 },
   ])('URL path prefix: $path → $status', async ({ path, status }) => {
-    const r = await curl(
-      '-o',
-      '/dev/null',
-      '-w',
-      '%{http_code}',
-      '-x',
-      proxyUrl(),
-      originUrl('allowed.test', path),
-    );
-    expect(Number(r.stdout.toString())).toBe(status);
+    expect(Number(await statusVia(proxyUrl(), originUrl('allowed.test', path)))).toBe(status);
   });
 
   test('an address order blocks a name that resolves into it', async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { U32Table, U64Table } from './address-table.js';
+import { PrefixTables, U32Table, U64Table } from './address-table.js';
 
 /** Deterministic pseudo-random u32s (xorshift), so a failure replays. */
 function rng(seed: number): () => number {
@@ -61,5 +61,54 @@ describe('U64Table', () => {
       expect(t.get(hi, lo)).toBe(v);
     }
     expect(t.get(0x30000000, 0)).toBe(0);
+  });
+});
+
+describe('PrefixTables', () => {
+  const p48 = { hi: 0x20010db8, lo: 0x00010000, length: 48 };
+  const p56 = { hi: 0x20010db8, lo: 0x0001ab00, length: 56 };
+  const p64 = { hi: 0x20010db8, lo: 0x0001ab07, length: 64 };
+  const p32 = { hi: 0x20010db9, lo: 0, length: 32 };
+
+  test.each<[string, number, number, number]>([
+    ['inside the /64', 0x20010db8, 0x0001ab07, 3],
+    ['inside the /56, outside the /64', 0x20010db8, 0x0001ab08, 2],
+    ['inside the /48 only', 0x20010db8, 0x0001ff00, 1],
+    ['inside the /32', 0x20010db9, 0xffffffff, 4],
+    ['nowhere', 0x20010dba, 0, 0],
+  ])('longest prefix wins: %s', (_name, w0, w1, want) => {
+    const t = new PrefixTables();
+    t.set(p48, 1);
+    t.set(p56, 2);
+    t.set(p64, 3);
+    t.set(p32, 4);
+    expect(t.get(w0, w1)).toBe(want);
+  });
+
+  test('deleting the last prefix of a length stops probing it; lengths seen stay for history', () => {
+    const t = new PrefixTables();
+    expect(t.empty).toBe(true);
+    t.set(p64, 3);
+    t.set(p56, 2);
+    t.delete(p64);
+    expect(t.get(0x20010db8, 0x0001ab07)).toBe(2);
+    t.delete(p56);
+    expect(t.empty).toBe(true);
+    expect(t.lengthsSeen).toEqual([64, 56]);
+  });
+});
+
+describe('U32Table probe runs', () => {
+  test('keys sharing one home slot survive deletes from the middle of their run (backward shift)', () => {
+    // Multiples of 2^28 all hash to home slot 0 in a 16-slot table (Fibonacci hash keeps the top bits).
+    const t = new U32Table(4);
+    const keys = [0, 1, 2, 3].map((k) => (k * 2 ** 28) >>> 0);
+    for (const [i, k] of keys.entries()) t.set(k, i + 1);
+    expect(t.delete(keys[1] as number)).toBe(true);
+    expect(keys.map((k) => t.get(k))).toEqual([1, 0, 3, 4]);
+    expect(t.delete(keys[1] as number)).toBe(false);
+    t.set(keys[1] as number, 9);
+    expect(keys.map((k) => t.get(k))).toEqual([1, 9, 3, 4]);
+    expect(t.size).toBe(4);
   });
 });

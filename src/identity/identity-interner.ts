@@ -14,6 +14,8 @@ const NO_GROUPS: readonly string[] = Object.freeze([]);
 export class IdentityInterner {
   /** Identity by id (index 0 unused). Read directly on the hot path. */
   readonly identities: Identity[] = [Object.freeze({ isp: '', groups: NO_GROUPS, subscriber: null })];
+  /** Subscriber as shown (pseudonym) by id, parallel to `identities` (one field, not the object). */
+  readonly subscribers: (string | null)[] = [null];
   readonly #ids = new Map<string, number>();
   readonly #keys: string[] = [''];
   readonly #refs: number[] = [0];
@@ -37,7 +39,7 @@ export class IdentityInterner {
     let id = this.#ids.get(key);
     if (id === undefined) {
       id = this.#free.pop() ?? this.identities.length;
-      this.identities[id] = this.#build(isp, subscriber);
+      this.#put(id, isp, subscriber);
       this.#keys[id] = key;
       this.#refs[id] = 0;
       this.#ids.set(key, id);
@@ -51,15 +53,27 @@ export class IdentityInterner {
     if (id <= 0 || --this.#refs[id] > 0) return;
     this.#ids.delete(this.#keys[id]);
     this.#keys[id] = '';
+    this.subscribers[id] = null;
     this.#free.push(id);
   }
 
-  /** Rebuilds every live identity in place (same ids), e.g. after a pseudonym epoch rotates. */
+  /**
+   * Rebuilds every live identity in place (same ids), e.g. after a pseudonym epoch rotates. The new
+   * objects are allocated back to back in id order, which also packs them for the hot path's reads.
+   */
   refresh(): void {
-    for (const [key, id] of this.#ids) {
+    for (let id = 1; id < this.#keys.length; id++) {
+      const key = this.#keys[id] as string;
+      if (key === '') continue;
       const cut = key.indexOf('\0');
-      this.identities[id] = this.#build(key.slice(0, cut), key.slice(cut + 1));
+      this.#put(id, key.slice(0, cut), key.slice(cut + 1));
     }
+  }
+
+  #put(id: number, isp: string, subscriber: string): void {
+    const identity = this.#build(isp, subscriber);
+    this.identities[id] = identity;
+    this.subscribers[id] = identity.subscriber;
   }
 
   #build(isp: string, subscriber: string): Identity {

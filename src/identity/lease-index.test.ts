@@ -74,6 +74,59 @@ describe('lookup now', () => {
   });
 });
 
+describe('integer hot path (idOf)', () => {
+  test.each<[string, string | null]>([
+    ['100.64.0.42', 'sub-42'],
+    ['::ffff:100.64.0.42', 'sub-42'],
+    ['2001:db8:1:ab07::1', 'sub-7'],
+    ['100.64.0.43', null],
+    ['2001:db8:2::1', null],
+    ['not an address', null],
+    ['', null],
+  ])('%s → %s', (address, subscriber) => {
+    const index = new LeaseIndex({ pseudonymOf: (_isp, sub) => sub });
+    index.open(lease(), 1000);
+    index.open(
+      lease({
+        sessionId: 's2',
+        subscriber: 'sub-7',
+        ipv4: -1,
+        ipv6: [{ hi: 0x20010db8, lo: 0x0001ab07, length: 64 }],
+      }),
+      1000,
+    );
+    const id = index.idOf(address);
+    expect(id === 0 ? null : index.subscriberOf(id)).toBe(subscriber);
+    expect(id === 0 ? null : index.identityOf(id)).toBe(id === 0 ? null : index.lookup(address));
+  });
+
+  test('ids agree with lookupV4 and are released and reused with their last lease', () => {
+    const index = new LeaseIndex();
+    index.open(lease(), 1000);
+    const id = index.idOfV4(v4('100.64.0.42'));
+    expect(id).toBeGreaterThan(0);
+    expect(index.identityOf(id)).toBe(index.lookupV4(v4('100.64.0.42')));
+    index.close('isp-a', '192.0.2.10', 's1', 2000);
+    expect(index.idOfV4(v4('100.64.0.42'))).toBe(0);
+    expect(index.subscriberOf(id)).toBe(null);
+    index.open(lease({ sessionId: 's9', subscriber: 'sub-9', ipv4: v4('100.64.0.9') }), 3000);
+    expect(index.subscriberOf(index.idOf('100.64.0.9'))).toBe('sub-9');
+  });
+
+  test('a table grown from 16 slots: every present address found, absent ones not', () => {
+    const index = new LeaseIndex({ capacity: 16 }); // doubles many times on the way
+    const base = v4('10.0.0.0');
+    for (let i = 0; i < 50_000; i++)
+      index.open(lease({ sessionId: `s${i}`, subscriber: `u${i % 1000}`, ipv4: base + i * 3 }), 1000);
+    const wrong: number[] = [];
+    for (let i = 0; i < 50_000; i++) {
+      if (index.subscriberOf(index.idOfV4(base + i * 3)) !== `u${i % 1000}`) wrong.push(i);
+      if (index.idOfV4(base + i * 3 + 1) !== 0) wrong.push(-i);
+    }
+    expect(wrong).toEqual([]);
+  });
+});
+
 describe('session life cycle', () => {
   test('Stop closes the lease and keeps it in the history', () => {
     const index = new LeaseIndex();

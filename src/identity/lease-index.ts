@@ -119,22 +119,43 @@ export class LeaseIndex {
 
   /** The identity of `address` now: its lease's, else the fallback's. Never throws. */
   lookup(address: string): Identity {
-    let v4 = parseIPv4(address);
-    // Dual-stack sockets report IPv4 clients as IPv4-mapped IPv6 (RFC 4291 §2.5.5.2).
-    if (v4 < 0 && address.startsWith('::ffff:')) v4 = parseIPv4(address.slice(7));
-    if (v4 >= 0) {
-      const id = this.#v4.get(v4);
-      return id !== 0 ? this.#interner.identities[id] : this.#fallback.lookup(address);
-    }
-    const words = this.#v6.empty ? null : parseIPv6(address);
-    const id = words === null ? 0 : this.#v6.get(words[0], words[1]);
+    const id = this.idOf(address);
     return id !== 0 ? this.#interner.identities[id] : this.#fallback.lookup(address);
   }
 
   /** `lookup` for an IPv4 address already parsed to a u32 (skips text parsing). */
   lookupV4(address: number): Identity {
     const id = this.#v4.get(address);
-    return id !== 0 ? this.#interner.identities[id] : this.#fallback.lookup(formatIPv4(address));
+    if (id !== 0) return this.#interner.identities[id];
+    return this.#fallback === NO_FALLBACK ? UNKNOWN_IDENTITY : this.#fallback.lookup(formatIPv4(address));
+  }
+
+  /**
+   * The integer hot path: the identity id leasing `address` now, or 0 (no lease: the fallback
+   * decides). `identityOf` and `subscriberOf` read the id's identity when (and if) it is needed.
+   */
+  idOf(address: string): number {
+    let v4 = parseIPv4(address);
+    // Dual-stack sockets report IPv4 clients as IPv4-mapped IPv6 (RFC 4291 §2.5.5.2).
+    if (v4 < 0 && address.startsWith('::ffff:')) v4 = parseIPv4(address.slice(7));
+    if (v4 >= 0) return this.#v4.get(v4);
+    const words = this.#v6.empty ? null : parseIPv6(address);
+    return words === null ? 0 : this.#v6.get(words[0], words[1]);
+  }
+
+  /** `idOf` for an IPv4 address already parsed to a u32 (the fastest path). */
+  idOfV4(address: number): number {
+    return this.#v4.get(address);
+  }
+
+  /** The identity of an id `idOf` returned (> 0); ids are reused once their last lease closes. */
+  identityOf(id: number): Identity {
+    return this.#interner.identities[id] ?? UNKNOWN_IDENTITY;
+  }
+
+  /** The subscriber (as `pseudonymOf` shows it) of an id `idOf` returned (> 0). */
+  subscriberOf(id: number): string | null {
+    return this.#interner.subscribers[id] ?? null;
   }
 
   /**
@@ -190,14 +211,9 @@ export class LeaseIndex {
 
   /** Closes sessions not refreshed since `before` (missed Stops); returns how many. */
   sweep(before: number, now: number): number {
-    let closed = 0;
-    for (const s of [...this.#sessions.values()]) {
-      if (s.seen < before) {
-        this.#end(s, now);
-        closed++;
-      }
-    }
-    return closed;
+    const stale = [...this.#sessions.values()].filter((s) => s.seen < before);
+    for (const s of stale) this.#end(s, now);
+    return stale.length;
   }
 
   /** Drops closed leases that ended before `before` (history retention). */

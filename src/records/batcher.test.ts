@@ -1,5 +1,9 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, describe, expect, test, vi } from 'vitest';
 import { createBatcher } from './batcher.js';
+import { createSpool } from './spool.js';
 import type { BatchSpool, RecordSink } from './types.js';
 
 /** Lets `setImmediate` callbacks and the promise chains after them run. */
@@ -27,13 +31,20 @@ function memorySink(opts: { fail?: () => boolean; gated?: boolean } = {}) {
   return { sink, batches, all: () => batches.flat(), open };
 }
 
-/** An in-memory spool holding at most `max` batches. */
+/** An in-memory spool holding at most `max` batches; like the disk spool, `ack` removes only what `peek` returned. */
 function memorySpool(max = Number.POSITIVE_INFINITY, initial: number[][] = []) {
   const batches = initial.map((b) => [...b]);
+  let peeked = false;
   const spool: BatchSpool<number> = {
     append: (b) => batches.length < max && batches.push([...b]) > 0,
-    peek: () => batches[0],
-    ack: () => void batches.shift(),
+    peek: () => {
+      peeked = batches.length > 0;
+      return batches[0];
+    },
+    ack: () => {
+      if (peeked) batches.shift();
+      peeked = false;
+    },
     isEmpty: () => batches.length === 0,
     sync: () => undefined,
   };
@@ -87,6 +98,25 @@ describe('ordering', () => {
     expect(s.all()).toEqual(range(0, n));
     expect(s.batches.every((x) => x.length <= batchSize)).toBe(true);
     expect(b.stats()).toMatchObject({ pushed: n, written: n, dropped: 0, queued: 0 });
+    await b.close();
+  });
+
+  test('a backlog goes out in writes of up to maxBatch, in order; a trickle still in batchSize', async () => {
+    const s = memorySink({ gated: true });
+    const b = createBatcher({
+      maxQueue: 10_000,
+      batchSize: 10,
+      maxBatch: 40,
+      flushIntervalMs: 60_000,
+      sink: s.sink,
+    });
+    for (const i of range(0, 10)) b.push(i);
+    await settle(); // the first batch is held in the sink: a backlog builds behind it
+    for (const i of range(10, 100)) b.push(i);
+    s.open();
+    await b.flush();
+    expect(s.batches.map((x) => x.length)).toEqual([10, 40, 40, 10]);
+    expect(s.all()).toEqual(range(0, 100));
     await b.close();
   });
 
@@ -151,6 +181,24 @@ describe('a failing or slow sink', () => {
     expect(b.stats()).toMatchObject({ pushed: 100, written: 100, dropped: 0, queued: 0 });
     expect(mem.batches).toEqual([]);
     await b.close();
+  });
+
+  test('slow sink with the disk spool: every record stored exactly once (the shadow is acknowledged)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gatehouse-batcher-'));
+    const s = memorySink({ gated: true });
+    const spool = createSpool<number>({ dir, maxBytes: 2 ** 24 });
+    const b = createBatcher({ maxQueue: 40, batchSize: 10, flushIntervalMs: 60_000, sink: s.sink, spool });
+    for (const i of range(0, 100)) {
+      b.push(i);
+      if (i % 10 === 9) await settle(1);
+    }
+    expect(spool.stats().appended).toBeGreaterThan(0);
+    s.open();
+    await b.close();
+    expect(s.all()).toEqual(range(0, 100));
+    expect(spool.isEmpty()).toBe(true);
+    spool.close();
+    rmSync(dir, { recursive: true, force: true });
   });
 
   test('a sink that throws synchronously is a failing sink', async () => {

@@ -24,6 +24,12 @@ export interface BatcherConfig<T> {
   readonly maxQueue: number;
   /** Records per sink write. */
   readonly batchSize: number;
+  /**
+   * Records per sink write when more than `batchSize` wait (default `batchSize`): a backlog goes out
+   * in fewer, larger writes, so a busy node pays the per-write cost (a worker round trip, a commit)
+   * less often and catches up instead of spilling to the spool.
+   */
+  readonly maxBatch?: number | undefined;
   /** Partial batches are written at least this often. */
   readonly flushIntervalMs: number;
   readonly sink: RecordSink<T>;
@@ -63,6 +69,7 @@ class RecordBatcher<T> implements Batcher<T> {
   readonly #now: () => number;
   readonly #onDrop: ((dropped: number, total: number) => void) | undefined;
   readonly #batchSize: number;
+  readonly #maxBatch: number;
   readonly #retryMs: number;
   readonly #spillAt: number;
   readonly #timer: ReturnType<typeof setInterval>;
@@ -91,6 +98,7 @@ class RecordBatcher<T> implements Batcher<T> {
     this.#now = config.now ?? Date.now;
     this.#onDrop = config.onDrop;
     this.#batchSize = Math.max(1, config.batchSize);
+    this.#maxBatch = Math.max(this.#batchSize, config.maxBatch ?? 0);
     this.#retryMs = config.retryMs ?? 1000;
     this.#spillAt = config.spillAt ?? Math.max(1, Math.floor(config.maxQueue / 2));
     this.#timer = setInterval(() => this.#tick(), config.flushIntervalMs);
@@ -208,7 +216,7 @@ class RecordBatcher<T> implements Batcher<T> {
     const waiting = this.#ring.length;
     if (waiting === 0) this.#flushAll = false;
     if (waiting === 0 || (waiting < this.#batchSize && !this.#flushAll)) return null;
-    this.#inflightBatch = this.#ring.peek(this.#batchSize);
+    this.#inflightBatch = this.#ring.peek(this.#maxBatch);
     this.#inflight = this.#inflightBatch.length;
     return this.#inflightBatch;
   }
@@ -217,7 +225,12 @@ class RecordBatcher<T> implements Batcher<T> {
     if (this.#inflightInSpool) {
       this.#inflightInSpool = false;
       if (ok) {
-        this.#guard(() => this.#spool?.ack());
+        // `ack` removes what `peek` returned; a shadow was appended, never peeked: peek it first
+        // (it is the spool's head), or it would be replayed after the sink already has it.
+        this.#guard(() => {
+          this.#spool?.peek();
+          this.#spool?.ack();
+        });
         this.#written += batch.length;
         this.#replayed += batch.length;
       }
@@ -245,7 +258,7 @@ class RecordBatcher<T> implements Batcher<T> {
       this.#inflightInSpool = true;
     }
     while (this.#ring.length > 0) {
-      const batch = this.#ring.peek(this.#batchSize);
+      const batch = this.#ring.peek(this.#maxBatch);
       if (!this.#append(batch)) return;
       this.#ring.discard(batch.length);
     }

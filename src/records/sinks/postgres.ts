@@ -32,7 +32,10 @@ export interface PostgresSinkConfig {
   readonly url: string;
   /** Connections at most (default 4: one writer per record kind, and queries). */
   readonly poolSize?: number;
-  /** Rows per INSERT statement (default 10,000); a larger batch becomes several, pipelined in one transaction. */
+  /**
+   * Rows per INSERT statement (default 2,500); a larger batch (the pipeline's backlog batches hold up
+   * to 10,000) becomes several in one transaction, each encoded while the server inserts the previous.
+   */
   readonly rowsPerInsert?: number;
 }
 
@@ -96,7 +99,7 @@ export async function createPostgresSink(config: PostgresSinkConfig): Promise<Po
       { cause: err },
     );
   }
-  return buildSink(pool, config.rowsPerInsert ?? 10_000);
+  return buildSink(pool, config.rowsPerInsert ?? 2_500);
 }
 
 async function inTransaction(pool: pg.Pool, work: (client: pg.PoolClient) => Promise<void>): Promise<void> {
@@ -136,8 +139,8 @@ function encodeColumns<T>(
 
 /**
  * A writer for one table. A batch up to `rowsPerInsert` rows is one statement; a larger one is split
- * into statements queued back to back on one connection inside BEGIN/COMMIT (pipelined: `pg` sends
- * each as soon as the previous completes, while the next is being encoded).
+ * into statements sent one after another on one connection inside BEGIN/COMMIT, each next one
+ * encoded while the server inserts the previous.
  */
 function batchInsert<T>(
   pool: pg.Pool,
@@ -154,16 +157,16 @@ function batchInsert<T>(
       return;
     }
     await inTransaction(pool, async (client) => {
-      const pending: Promise<unknown>[] = [];
+      // One statement on the wire at a time (`pg` deprecates queueing on a busy client), but the
+      // next chunk is encoded while the server inserts the current one.
+      let running: Promise<unknown> | null = null;
       for (let i = 0; i < batch.length; i += rowsPerInsert) {
         const values = encodeColumns(batch, i, Math.min(batch.length, i + rowsPerInsert), types, put);
-        const query = client.query({ name, text, values });
-        query.catch(() => {}); // observed below, through Promise.all
-        pending.push(query);
-        // Yield after each chunk so the socket is written and the server starts on it.
-        await new Promise((r) => setImmediate(r));
+        if (running !== null) await running;
+        running = client.query({ name, text, values });
+        running.catch(() => {}); // awaited below or in the next turn of the loop
       }
-      await Promise.all(pending);
+      await running;
     });
   };
   return async (batch) => {

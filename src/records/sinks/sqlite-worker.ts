@@ -9,10 +9,8 @@ import type { WorkerReply, WorkerRequest } from './worker.js';
 
 function handle(sink: SqliteSink, req: WorkerRequest): unknown {
   switch (req.op) {
-    case 'dns':
-      return sink.dns.write(req.batch);
-    case 'flows':
-      return sink.flows.write(req.batch);
+    case 'write':
+      return sink.writePacked(req.packed);
     case 'query':
       return sink.query(req.query);
     case 'queryFlows':

@@ -4,7 +4,7 @@
  *
  * WAL with `synchronous=NORMAL`: a commit is durable against a process crash, and against power
  * loss up to the last checkpoint (records are metadata; the spool covers the gap while the sink is
- * down). Each batch is ONE transaction of one prepared INSERT per record.
+ * down). Each batch is ONE transaction of prepared multi-row INSERTs (`ROWS_PER_INSERT` rows each).
  *
  * better-sqlite3 is synchronous: `write` blocks the thread it runs on for the whole transaction.
  * In the data plane, run it in a worker thread (`createWorkerSink`, worker.ts).
@@ -14,6 +14,7 @@ import { dirname, join, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { GatehouseError } from '../../core/errors.js';
 import type { DnsQueryRecord, FlowRecord, RecordQuery, RecordSink } from '../types.js';
+import { type PackedBatch, packedRows, type RowSource, recordRows } from './packed.js';
 import {
   DNS_COLUMNS,
   dnsRecord,
@@ -47,6 +48,8 @@ export interface FlowQuery {
 export interface SqliteSink {
   readonly dns: RecordSink<DnsQueryRecord>;
   readonly flows: RecordSink<FlowRecord>;
+  /** Stores a batch packed by `packDns`/`packFlows` (the worker's path), in one transaction. */
+  writePacked(p: PackedBatch): void;
   /** DNS query records in the time range, oldest first. */
   query(q: RecordQuery): DnsQueryRecord[];
   queryFlows(q: FlowQuery): FlowRecord[];
@@ -92,32 +95,27 @@ type Range = { readonly from: number; readonly to: number; readonly limit: numbe
  * A transaction that inserts a batch: full chunks through one multi-row statement, the rest one row
  * at a time; one parameter array is reused, so a batch allocates nothing per record.
  */
-function batchInsert<T>(
-  db: Database.Database,
-  table: Table,
-  width: number,
-  put: (r: T, out: SqlValue[], at: number) => void,
-): (batch: readonly T[]) => void {
+function batchInsert(db: Database.Database, table: Table, width: number): (rows: RowSource) => void {
   const many = db.prepare(insertSql(table, ROWS_PER_INSERT));
   const one = db.prepare(insertSql(table, 1));
   const params = new Array<SqlValue>(width * ROWS_PER_INSERT).fill(null);
   const row = new Array<SqlValue>(width).fill(null);
-  return db.transaction((batch: readonly T[]) => {
+  return db.transaction((rows: RowSource) => {
     let i = 0;
-    for (; i + ROWS_PER_INSERT <= batch.length; i += ROWS_PER_INSERT) {
-      for (let j = 0; j < ROWS_PER_INSERT; j++) put(batch[i + j] as T, params, j * width);
+    for (; i + ROWS_PER_INSERT <= rows.length; i += ROWS_PER_INSERT) {
+      for (let j = 0; j < ROWS_PER_INSERT; j++) rows.put(i + j, params, j * width);
       many.run(params);
     }
-    for (; i < batch.length; i++) {
-      put(batch[i] as T, row, 0);
+    for (; i < rows.length; i++) {
+      rows.put(i, row, 0);
       one.run(row);
     }
   });
 }
 
 function buildSink(db: Database.Database): SqliteSink {
-  const writeDns = batchInsert(db, 'dns_queries', DNS_COLUMNS.length, putDnsRow);
-  const writeFlows = batchInsert(db, 'flows', FLOW_COLUMNS.length, putFlowRow);
+  const writeDns = batchInsert(db, 'dns_queries', DNS_COLUMNS.length);
+  const writeFlows = batchInsert(db, 'flows', FLOW_COLUMNS.length);
   const selects = new Map<string, Database.Statement<SqlValue[], SqlValue[]>>();
   /** Runs a time-range select with the filters whose value is given; statements are prepared once. */
   const select = (table: Table, q: Range, filters: [string, string | undefined][]): SqlValue[][] => {
@@ -134,8 +132,9 @@ function buildSink(db: Database.Database): SqliteSink {
     return stmt.all(q.from, q.to, ...used.map((f) => f[1]), q.limit) as SqlValue[][];
   };
   return {
-    dns: { write: (batch) => writeDns(batch) },
-    flows: { write: (batch) => writeFlows(batch) },
+    dns: { write: (batch) => writeDns(recordRows(batch, putDnsRow)) },
+    flows: { write: (batch) => writeFlows(recordRows(batch, putFlowRow)) },
+    writePacked: (p) => (p.table === 'dns_queries' ? writeDns : writeFlows)(packedRows(p)),
     query: (q) =>
       select('dns_queries', q, [
         ['qname', q.qname],

@@ -1,8 +1,8 @@
 /**
  * The SQLite sink in a worker thread, behind the same `RecordSink` interface, so a batch's
  * transaction (~10 ms per 5,000 records, and WAL checkpoints of 100 ms and more) never blocks the
- * data plane's event loop. What remains on the caller's thread is `postMessage`'s structured clone
- * of the batch (~1 µs per record).
+ * data plane's event loop. What remains on the caller's thread is packing the batch (packed.ts,
+ * ~0.5 µs per record); the packed array is transferred, not copied.
  *
  * A request the worker cannot serve rejects; if the worker dies, every pending and later write
  * rejects, which the batcher treats as a failing sink (records go to the spool).
@@ -10,12 +10,12 @@
 import { Worker } from 'node:worker_threads';
 import { GatehouseError } from '../../core/errors.js';
 import type { DnsQueryRecord, FlowRecord, RecordQuery, RecordSink } from '../types.js';
+import { type PackedBatch, packDns, packFlows } from './packed.js';
 import type { FlowQuery } from './sqlite.js';
 
 /** A request to the worker (internal protocol between worker.ts and sqlite-worker.ts). */
 export type WorkerRequest =
-  | { readonly id: number; readonly op: 'dns'; readonly batch: readonly DnsQueryRecord[] }
-  | { readonly id: number; readonly op: 'flows'; readonly batch: readonly FlowRecord[] }
+  | { readonly id: number; readonly op: 'write'; readonly packed: PackedBatch }
   | { readonly id: number; readonly op: 'query'; readonly query: RecordQuery }
   | { readonly id: number; readonly op: 'queryFlows'; readonly query: FlowQuery }
   | { readonly id: number; readonly op: 'count' | 'close' };
@@ -67,14 +67,19 @@ export async function createWorkerSink(config: WorkerSinkConfig): Promise<Worker
   });
   worker.on('error', (err) => fail(err.message));
   worker.on('exit', (code) => fail(`exited with code ${code}`));
-  const call = <R>(req: Request): Promise<R> => {
+  const call = <R>(req: Request, transfer?: ArrayBuffer[]): Promise<R> => {
     if (dead !== null) return Promise.reject(dead);
     const id = nextId++;
     return new Promise<R>((resolve, reject) => {
       pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
-      worker.postMessage({ ...req, id });
+      worker.postMessage({ ...req, id }, transfer);
     });
   };
+  /** Packs on this thread (~0.5 µs a record), hands the array over without a copy. */
+  const write = (packed: PackedBatch): Promise<void> =>
+    packed.rows === 0
+      ? Promise.resolve()
+      : call<void>({ op: 'write', packed }, [packed.values.buffer as ArrayBuffer]);
   try {
     await new Promise((resolve, reject) => pending.set(0, { resolve, reject }));
   } catch (err) {
@@ -82,8 +87,8 @@ export async function createWorkerSink(config: WorkerSinkConfig): Promise<Worker
     throw err;
   }
   return {
-    dns: { write: (batch) => call<void>({ op: 'dns', batch }) },
-    flows: { write: (batch) => call<void>({ op: 'flows', batch }) },
+    dns: { write: (batch) => write(packDns(batch)) },
+    flows: { write: (batch) => write(packFlows(batch)) },
     query: (query) => call<DnsQueryRecord[]>({ op: 'query', query }),
     queryFlows: (query) => call<FlowRecord[]>({ op: 'queryFlows', query }),
     count: () => call({ op: 'count' }),

@@ -1,0 +1,81 @@
+/**
+ * What `gatehouse records retention` shows: per record kind, how long it is kept, the oldest
+ * record still held and until when that one is kept; every epoch key on disk with the time it
+ * will be destroyed.
+ */
+import { aggregateMark } from './aggregate.js';
+import { DEFAULT_EPOCH_MS, listEpochKeys } from './pseudonym.js';
+import { keyDestroyAt, type RetentionPeriods } from './retention.js';
+import type { RecordsDb } from './retention-db.js';
+
+/** One record kind's retention. */
+export interface KindRetention {
+  readonly kind: 'dns' | 'flow' | 'lease';
+  readonly retentionMs: number;
+  /** Time of the oldest record held, or null when none is (or, for leases, when they are not on disk). */
+  readonly oldest: number | null;
+  /** When the oldest record is deleted (oldest + retention), or null. */
+  readonly oldestKeptUntil: number | null;
+  /** Where the kind is kept. */
+  readonly where: string;
+}
+
+/** One epoch key on disk. */
+export interface KeyRetention {
+  readonly epoch: number;
+  /** The epoch's start and end (epoch ms, end exclusive). */
+  readonly from: number;
+  readonly to: number;
+  readonly destroyAt: number;
+}
+
+/** The retention status. */
+export interface RetentionStatus {
+  readonly now: number;
+  readonly kinds: readonly KindRetention[];
+  readonly keys: readonly KeyRetention[];
+  /** Rowid up to which records are rolled up into aggregates, per kind. */
+  readonly aggregatedUpTo: { readonly dns: number; readonly flow: number };
+}
+
+/** Options of `retentionStatus`. */
+export interface RetentionStatusOptions {
+  readonly db: RecordsDb;
+  readonly keyDir: string;
+  readonly retention: RetentionPeriods;
+  readonly now: number;
+  readonly epochMs?: number;
+  /** The oldest lease start held, when the caller can see the lease history. */
+  readonly oldestLease?: number | null;
+}
+
+/** Reads the retention status of a records database and key directory. */
+export function retentionStatus(o: RetentionStatusOptions): RetentionStatus {
+  const epochMs = o.epochMs ?? DEFAULT_EPOCH_MS;
+  const oldest = (sql: string): number | null => {
+    const v = o.db.prepare(sql).pluck().get();
+    return v === null || v === undefined ? null : Number(v);
+  };
+  const kind = (k: KindRetention['kind'], first: number | null, where: string): KindRetention => ({
+    kind: k,
+    retentionMs: o.retention[k],
+    oldest: first,
+    oldestKeptUntil: first === null ? null : first + o.retention[k],
+    where,
+  });
+  return {
+    now: o.now,
+    kinds: [
+      kind('dns', oldest('SELECT MIN(time_ms) FROM dns_queries'), 'records.db dns_queries'),
+      kind('flow', oldest('SELECT MIN(start_ms) FROM flows'), 'records.db flows'),
+      kind('lease', o.oldestLease ?? null, 'lease history in the gateway’s memory'),
+    ],
+    keys: listEpochKeys(o.keyDir).map((k) => ({
+      epoch: k.epoch,
+      from: k.epoch * epochMs,
+      to: (k.epoch + 1) * epochMs,
+      destroyAt: keyDestroyAt(k.epoch, epochMs, o.retention),
+    })),
+    aggregatedUpTo: { dns: aggregateMark(o.db, 'dns'), flow: aggregateMark(o.db, 'flow') },
+  };
+}

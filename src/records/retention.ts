@@ -1,0 +1,187 @@
+/**
+ * The retention job (DESIGN principle 4): each record kind is kept for its own period, then
+ * deleted; an epoch's pseudonym key is destroyed once every record that could carry one of its
+ * pseudonyms has expired, so what is left of that epoch (aggregates) links to nobody.
+ *
+ * One run: roll records up into daily aggregates (aggregate.ts) → delete expired DNS queries and
+ * flows → prune the lease history → destroy the epoch keys that are due. Records are deleted only
+ * once rolled up (rowid ≤ the aggregate mark), and always in bounded batches, one short IMMEDIATE
+ * transaction each with a yield to the event loop between them: never one giant DELETE that would
+ * hold the write lock the records sink (another thread, WAL) needs for its next batch.
+ */
+import { aggregateMark, type ClassifyDestination, rollUpStep, setAggregateMark } from './aggregate.js';
+import { type AggregateKind, RECORD_TABLE } from './aggregate-sql.js';
+import { DEFAULT_EPOCH_MS, destroyEpochKey, listEpochKeys } from './pseudonym.js';
+import type { RecordsDb } from './retention-db.js';
+
+/** How long each record kind is kept (ms). */
+export interface RetentionPeriods {
+  readonly dns: number;
+  readonly flow: number;
+  readonly lease: number;
+}
+
+/** Where the lease history lives (in the gateway's memory today: `LeaseIndex.pruneHistory`). */
+export interface LeaseStore {
+  /** Drops leases that ended before `before`; returns how many. */
+  prune(before: number): number | Promise<number>;
+}
+
+/** What one run did. */
+export interface RetentionResult {
+  /** When the run started (the injected clock). */
+  readonly at: number;
+  /** Records rolled up into aggregates. */
+  readonly aggregated: Readonly<Record<AggregateKind, number>>;
+  readonly deleted: Readonly<Record<AggregateKind | 'lease', number>>;
+  /** Epochs whose keys were destroyed. */
+  readonly keysDestroyed: readonly number[];
+}
+
+/** Options of `createRetentionJob`. */
+export interface RetentionJobOptions {
+  readonly db: RecordsDb;
+  /** The pseudonym epoch keys (`<dataDir>/keys/pseudonym`). */
+  readonly keyDir: string;
+  readonly epochMs?: number;
+  readonly retention: RetentionPeriods;
+  /** Time between runs (the first runs at `start`). */
+  readonly intervalMs: number;
+  /** Rows per roll-up or delete transaction. */
+  readonly batchSize: number;
+  readonly classify: ClassifyDestination;
+  readonly now?: () => number;
+  readonly leases?: LeaseStore;
+  /** Called once per destroyed key, before the run's result (the gateway writes an audit entry). */
+  readonly onKeyDestroyed?: (epoch: number, at: number) => void | Promise<void>;
+  /** Called after each run (logging, metrics). */
+  readonly onRun?: (result: RetentionResult) => void;
+  /** A scheduled run failed (it is retried at the next interval). */
+  readonly onError?: (err: unknown) => void;
+}
+
+/** The running job. */
+export interface RetentionJob {
+  /** Runs once now (waits for a run already in progress first). */
+  run(): Promise<RetentionResult>;
+  /** Runs now, then every `intervalMs`. */
+  start(): void;
+  /** Stops the schedule and waits for a run in progress. */
+  close(): Promise<void>;
+}
+
+/** The retention of records that carry pseudonyms: DNS queries and flows (leases hold no pseudonym). */
+export function pseudonymRetention(r: RetentionPeriods): number {
+  return Math.max(r.dns, r.flow);
+}
+
+/**
+ * When epoch `epoch`'s key is destroyed: once the epoch has ended and its last record (a moment
+ * before the end) has outlived the longest pseudonymous retention.
+ */
+export function keyDestroyAt(epoch: number, epochMs: number, r: RetentionPeriods): number {
+  return (epoch + 1) * epochMs + pseudonymRetention(r);
+}
+
+const TIME_COLUMN: Record<AggregateKind, string> = { dns: 'time_ms', flow: 'start_ms' };
+const yieldToLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+/**
+ * Deletes at most `batch` rows of `kind` older than `cutoff` and already rolled up. When that
+ * empties the table's top, SQLite would hand out rowids at or below the mark again (a new rowid is
+ * max + 1): the mark then drops to the new maximum in the same transaction, so new rows stay above it.
+ */
+function deleteStep(db: RecordsDb, kind: AggregateKind, cutoff: number, batch: number): number {
+  const table = RECORD_TABLE[kind];
+  const del = db.prepare(
+    `DELETE FROM ${table} WHERE id IN (SELECT id FROM ${table} WHERE ${TIME_COLUMN[kind]} < ? AND id <= ? LIMIT ?)`,
+  );
+  const max = db.prepare(`SELECT MAX(id) FROM ${table}`).pluck();
+  return db
+    .transaction(() => {
+      const mark = aggregateMark(db, kind);
+      const n = del.run(cutoff, mark, batch).changes;
+      const top = Number(max.get() ?? 0);
+      if (n > 0 && top < mark) setAggregateMark(db, kind, top);
+      return n;
+    })
+    .immediate();
+}
+
+/** Creates the retention job; nothing runs until `run` or `start`. */
+export function createRetentionJob(o: RetentionJobOptions): RetentionJob {
+  const now = o.now ?? Date.now;
+  const epochMs = o.epochMs ?? DEFAULT_EPOCH_MS;
+  let running: Promise<RetentionResult> | null = null;
+  let timer: NodeJS.Timeout | null = null;
+  let closed = false;
+  let started = false;
+
+  const untilDone = async (step: () => number): Promise<number> => {
+    let total = 0;
+    for (;;) {
+      const n = step();
+      total += n;
+      if (n === 0) return total;
+      await yieldToLoop();
+    }
+  };
+
+  const once = async (): Promise<RetentionResult> => {
+    const at = now();
+    const aggregated = { dns: 0, flow: 0 };
+    const deleted = { dns: 0, flow: 0, lease: 0 };
+    for (const kind of ['dns', 'flow'] as const) {
+      aggregated[kind] = await untilDone(() => rollUpStep(o.db, kind, o.batchSize, o.classify));
+      deleted[kind] = await untilDone(() => deleteStep(o.db, kind, at - o.retention[kind], o.batchSize));
+    }
+    if (o.leases) deleted.lease = await o.leases.prune(at - o.retention.lease);
+    const keysDestroyed: number[] = [];
+    for (const key of listEpochKeys(o.keyDir)) {
+      if (keyDestroyAt(key.epoch, epochMs, o.retention) > at) continue;
+      if (destroyEpochKey(o.keyDir, key.epoch)) {
+        keysDestroyed.push(key.epoch);
+        await o.onKeyDestroyed?.(key.epoch, at);
+      }
+    }
+    const result = { at, aggregated, deleted, keysDestroyed };
+    o.onRun?.(result);
+    return result;
+  };
+
+  const run = async (): Promise<RetentionResult> => {
+    while (running) await running.catch(() => undefined);
+    running = once();
+    try {
+      return await running;
+    } finally {
+      running = null;
+    }
+  };
+
+  const schedule = () => {
+    if (closed) return;
+    timer = setTimeout(tick, o.intervalMs);
+    timer.unref();
+  };
+  const tick = () => {
+    run().then(schedule, (err) => {
+      o.onError?.(err);
+      schedule();
+    });
+  };
+
+  return {
+    run,
+    start() {
+      if (started || closed) return;
+      started = true;
+      tick();
+    },
+    async close() {
+      closed = true;
+      if (timer) clearTimeout(timer);
+      if (running) await running.catch(() => undefined);
+    },
+  };
+}

@@ -131,6 +131,8 @@ export class CompiledPolicy {
 
 function compileOrder(order: Order): CompiledOrder {
   const scope = order.scope;
+  if (order.action.kind === 'disconnect')
+    throw new RangeError(`order ${order.id}: disconnect orders are not compiled`);
   return {
     id: order.id,
     title: order.title,
@@ -155,7 +157,10 @@ function compileOrder(order: Order): CompiledOrder {
  */
 export function compilePolicy(orders: Iterable<OrderWithRules>, now: number): CompiledPolicy {
   const live = [...orders]
-    .filter((o) => o.order.status === 'active' && o.order.expiresAt > now)
+    // Disconnect orders act through RADIUS (identity/disconnect-orders.ts), not the DNS and proxy tables.
+    .filter(
+      (o) => o.order.status === 'active' && o.order.expiresAt > now && o.order.action.kind !== 'disconnect',
+    )
     .sort((a, b) => a.order.id - b.order.id);
   if (live.length > MAX_ORDERS) throw new RangeError(`more than ${MAX_ORDERS} active orders`);
   const domains = new DomainTableBuilder();

@@ -13,6 +13,7 @@
 import type { Disclosure, DnsAnswer, InfoCode } from '../core/decision.js';
 import { type ErrorCode, GatehouseError } from '../core/errors.js';
 import type { Authority, LegalBasis, Order, OrderAction, OrderStatus, Scope } from './model.js';
+import { formatSubscriberTarget, parseSubscriberTarget } from './subscriber-target.js';
 import { formatTarget, parseTarget } from './target.js';
 
 /**
@@ -107,7 +108,12 @@ function actionOf(o: Obj, p: Problems): OrderAction {
     return { kind: 'throttle', bytesPerSecond: 1 };
   }
   return {
-    kind: oneOf(a.kind, ['block', 'throttle', 'safe-search', 'allow'] as const, 'action.kind', p),
+    kind: oneOf(
+      a.kind,
+      ['block', 'throttle', 'safe-search', 'allow', 'disconnect'] as const,
+      'action.kind',
+      p,
+    ),
   } as OrderAction;
 }
 
@@ -165,6 +171,21 @@ function periodOf(o: Obj, opts: ValidateOrderOptions, p: Problems): [number, num
   return [notBefore, expiresAt, null];
 }
 
+/** A disconnect order's targets: one or more `subscriber:ISP/ID`, nothing else. */
+function subscriberTargetsOf(v: unknown, p: Problems): string[] {
+  if (!Array.isArray(v) || v.length === 0) {
+    p.push(`targets: a disconnect order names one or more subscriber:ISP/ID, got ${show(v)}`);
+    return [];
+  }
+  const lines = new Set<string>();
+  v.forEach((line, i) => {
+    const t = typeof line === 'string' ? parseSubscriberTarget(line) : `must be a string, got ${show(line)}`;
+    if (typeof t === 'string') p.push(`targets[${i}]: ${t}`);
+    else lines.add(formatSubscriberTarget(t));
+  });
+  return [...lines];
+}
+
 function targetsOf(v: unknown, p: Problems): string[] {
   if (v === undefined) return [];
   if (!Array.isArray(v)) {
@@ -213,7 +234,7 @@ export function validateOrderInput(input: unknown, opts: ValidateOrderOptions): 
   const [notBefore, expiresAt, tooFar] = periodOf(o, opts, p);
   if (o.public !== undefined && typeof o.public !== 'boolean')
     p.push(`public: must be true or false, got ${show(o.public)}`);
-  const targets = targetsOf(o.targets, p);
+  const targets = action.kind === 'disconnect' ? subscriberTargetsOf(o.targets, p) : targetsOf(o.targets, p);
   if (tooFar !== null) p.push(tooFar);
   if (p.length > 0) {
     const code: ErrorCode =

@@ -27,7 +27,10 @@ export type OrderAction =
   | { readonly kind: 'block' }
   | { readonly kind: 'throttle'; readonly bytesPerSecond: number }
   | { readonly kind: 'safe-search' }
-  | { readonly kind: 'allow' };
+  | { readonly kind: 'allow' }
+  // Targets are `subscriber:ISP/ID` (subscriber-target.ts); it compiles to nothing in the DNS and
+  // proxy tables: the control plane sends RADIUS Disconnect-Requests (identity/disconnect-orders.ts).
+  | { readonly kind: 'disconnect' };
 
 /** Lifecycle: draft → pending-approval → active → suspended | expired | revoked (suspended → active again). */
 export type OrderStatus = 'draft' | 'pending-approval' | 'active' | 'suspended' | 'expired' | 'revoked';

@@ -104,9 +104,12 @@ export async function listActiveWithRules(db: Kysely<Database>, now: number): Pr
     parsed.set(key, parseLines(await decodeLines(row.body, row.sha256, where), where));
   }
   return snap.orders.map((row) => {
+    const order = toOrder(row);
+    // A disconnect order's targets are subscribers (`subscriber:ISP/ID`), not rules: it carries none.
+    if (order.action.kind === 'disconnect') return { order, rules: [] };
     const own = parseLines(snap.targets.get(Number(row.id)) ?? [], `order ${row.id} targets`);
     // A list attached before its first import contributes no rules yet.
     const lists = (snap.attached.get(Number(row.id)) ?? []).map((key) => parsed.get(key) ?? []);
-    return { order: toOrder(row), rules: concat([own, ...lists]) };
+    return { order, rules: concat([own, ...lists]) };
   });
 }

@@ -29,9 +29,13 @@ export async function migrate(
   dialect: StoreDialect,
   now: () => number = Date.now,
 ): Promise<number> {
+  // Versions ascend but may have gaps: each area owns its number (003 warrants … 007 retention) and
+  // they land in any order, so what is pending is every known version not yet applied.
   migrations.forEach((m, i) => {
-    if (m.version !== i + 1)
-      throw new Error(`migration "${m.name}" is numbered ${m.version}, expected ${i + 1}`);
+    if (i > 0 && m.version <= migrations[i - 1].version)
+      throw new Error(
+        `migration "${m.name}" is numbered ${m.version}, not above ${migrations[i - 1].version}`,
+      );
   });
   await db.schema
     .createTable('schema_version')
@@ -41,13 +45,17 @@ export async function migrate(
     .addColumn('applied_at', 'bigint', (c) => c.notNull())
     .execute();
   let version = await currentVersion(db);
-  if (version > migrations.length) {
+  const latest = migrations.at(-1)?.version ?? 0;
+  if (version > latest) {
     throw new GatehouseError(
       'GH_ERR_STORE_MIGRATION',
-      `store is at schema version ${version}, newer than this build knows (${migrations.length}); upgrade gatehouse`,
+      `store is at schema version ${version}, newer than this build knows (${latest}); upgrade gatehouse`,
     );
   }
-  for (const m of migrations.slice(version)) {
+  const applied = new Set(
+    (await db.selectFrom('schema_version').select('version').execute()).map((r) => Number(r.version)),
+  );
+  for (const m of migrations.filter((x) => !applied.has(x.version))) {
     try {
       await db.transaction().execute(async (trx) => {
         await m.up(trx as unknown as Kysely<unknown>, dialect);
@@ -65,7 +73,7 @@ export async function migrate(
         { cause: err },
       );
     }
-    version = m.version;
+    version = Math.max(version, m.version);
   }
   return version;
 }

@@ -13,6 +13,9 @@ import type { Migration } from './migrations/types.js';
 import { openStore, parseStoreUrl } from './open.js';
 import { connectSqlite } from './sqlite/connect.js';
 
+/** Versions may have gaps (each area owns its number): the latest is the last one, not the count. */
+const LATEST = MIGRATIONS[MIGRATIONS.length - 1].version;
+
 const dir = mkdtempSync(join(tmpdir(), 'gatehouse-store-'));
 let files = 0;
 const freshFile = () => join(dir, `nested/dir/store-${files++}.db`);
@@ -60,7 +63,7 @@ describe('openStore (sqlite)', () => {
     raw.close();
     const again = await openStore(`sqlite:${file}`);
     expect(await again.orders.require(order.id)).toEqual(order);
-    expect(await again.schemaVersion()).toBe(MIGRATIONS.length);
+    expect(await again.schemaVersion()).toBe(LATEST);
     await again.close();
   });
 
@@ -114,10 +117,25 @@ describe('migrate', () => {
     await db.destroy();
   });
 
+  it('applies a lower-numbered migration that lands after a higher one (versions may have gaps)', async () => {
+    const db = connectSqlite(':memory:');
+    const step = (version: number): Migration => ({
+      version,
+      name: `step-${version}`,
+      up: (d) => d.schema.createTable(`t${version}`).addColumn('x', 'integer').execute(),
+    });
+    expect(await migrate(db, [...MIGRATIONS.slice(0, 2), step(90)], 'sqlite')).toBe(90);
+    expect(await migrate(db, [...MIGRATIONS.slice(0, 2), step(80), step(90)], 'sqlite')).toBe(90);
+    const rows = await db.selectFrom('schema_version').select('version').orderBy('version').execute();
+    expect(rows.map((r) => r.version)).toEqual([1, 2, 80, 90]);
+    await expect(migrate(db, [step(2), step(1)], 'sqlite')).rejects.toThrow(/not above/);
+    await db.destroy();
+  });
+
   it('is idempotent', async () => {
     const db = connectSqlite(':memory:');
-    expect(await migrate(db, MIGRATIONS, 'sqlite')).toBe(MIGRATIONS.length);
-    expect(await migrate(db, MIGRATIONS, 'sqlite')).toBe(MIGRATIONS.length);
+    expect(await migrate(db, MIGRATIONS, 'sqlite')).toBe(LATEST);
+    expect(await migrate(db, MIGRATIONS, 'sqlite')).toBe(LATEST);
     await db.destroy();
   });
 });

@@ -41,9 +41,12 @@ async function call(
       `no gateway answers at ${url}: is \`gatehouse start\` running with this configuration?`,
     );
   }
-  const body = (await res.json()) as { error?: string };
+  const body = (await res.json()) as { error?: string; detail?: string };
   if (!res.ok)
-    throw new GatehouseError('GH_ERR_ORDER_STATE', `${method} ${path}: ${body.error ?? res.status}`);
+    throw new GatehouseError(
+      'GH_ERR_ORDER_STATE',
+      `${method} ${path}: ${body.error ?? body.detail ?? res.status}`,
+    );
   return body;
 }
 

@@ -45,7 +45,8 @@ export interface DnsSettings {
 
 /** Counters the pipeline bumps (bounded labels only). */
 export interface DnsPipelineMetrics {
-  answered(transport: string, rcode: number, verdict: string): void;
+  /** `isp` is '' when no prefix or lease names the client's ISP. */
+  answered(transport: string, rcode: number, verdict: string, isp: string): void;
   cache(result: 'hit' | 'miss' | 'stale'): void;
   error(transport: string, kind: string): void;
 }

@@ -61,7 +61,7 @@ function finish(x: Exchange, env: DnsEnv): Buffer | null {
     x.response = r;
   }
   record(x, env);
-  if (r !== null) env.metrics.answered(x.ctx.transport, r[3] & 0x0f, x.decision.label);
+  if (r !== null) env.metrics.answered(x.ctx.transport, r[3] & 0x0f, x.decision.label, x.identity?.isp ?? '');
   return x.dropped ? null : r;
 }
 

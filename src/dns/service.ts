@@ -44,11 +44,12 @@ function pipelineMetrics(m: Metrics): DnsPipelineMetrics {
     stale: m.dnsCache.labels({ result: 'stale' }),
   };
   return {
-    answered: (transport, rcode, verdict) => {
-      const key = `${transport}|${rcode}|${verdict}`;
+    answered: (transport, rcode, verdict, isp) => {
+      // ISPs come from configuration (prefixes, RADIUS clients), so the label stays bounded.
+      const key = `${transport}|${rcode}|${verdict}|${isp}`;
       let child = answered.get(key);
       if (!child) {
-        child = m.dnsQueries.labels({ transport, rcode: String(rcode), verdict });
+        child = m.dnsQueries.labels({ transport, rcode: String(rcode), verdict, isp: isp || 'none' });
         answered.set(key, child);
       }
       child.inc();

@@ -277,7 +277,9 @@ describe('records and metrics', () => {
     expect(health.records.dns.written).toBeGreaterThan(10);
     expect(health.records.dns.dropped).toBe(0);
     const metrics = await (await fetch(`http://127.0.0.1:${gw.ports.http}/metrics`)).text();
-    expect(metrics).toMatch(/gatehouse_dns_queries_total\{transport="udp",rcode="3",verdict="block"\} \d+/);
+    expect(metrics).toMatch(
+      /gatehouse_dns_queries_total\{transport="udp",rcode="3",verdict="block",isp="[a-z0-9-]+"\} \d+/,
+    );
     expect(metrics).not.toContain('blocked.test');
   });
 });

@@ -4,20 +4,33 @@
  */
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
+import { Counter } from 'prom-client';
 import type { GatehouseConfig } from './config/schema.js';
 import { workerCompiler } from './control/compiler.js';
-import { type HealthExtras, startHealthServer } from './control/health.js';
+import type { NodeState } from './control/context.js';
+import { createHitCounter } from './control/hits.js';
+import { controlSettings, startControlPlane } from './control/plane.js';
 import { createPolicyFeed, type PolicyFeed } from './control/policy-feed.js';
 import { createLookup } from './dns/lookup.js';
 import { type DnsService, startDnsService } from './dns/service.js';
 import { ensureCertificate } from './dns/tls-cert.js';
-import { createAccountingServer } from './identity/accounting.js';
+import { type AccountingEvent, createAccountingServer } from './identity/accounting.js';
 import { CidrIdentityMap, type Identity } from './identity/cidr-map.js';
+import { createDisconnectOrders, type DisconnectOrders } from './identity/disconnect-orders.js';
 import { LeaseIndex } from './identity/lease-index.js';
+import { resolveIdentityKey } from './identity/subscribers/key.js';
+import { SessionBook } from './identity/subscribers/sessions.js';
+import { createDestinationClassifier } from './proxy/destination-class.js';
 import { createProxy } from './proxy/proxy.js';
 import type { ListenerKind, ProxyServer } from './proxy/types.js';
+import { createExporters } from './records/exporters/create.js';
+import type { RecordExporter } from './records/exporters/exporter.js';
 import { type Records, startRecords } from './records/pipeline.js';
 import { createPseudonymiser } from './records/pseudonym.js';
+import { createReports, type Reports } from './records/report.js';
+import { createRetentionJob } from './records/retention.js';
+import { openRecordsDb } from './records/retention-db.js';
+import { recordsDbPath } from './records/sinks/sqlite.js';
 import { openStore } from './store/open.js';
 import type { Store } from './store/types.js';
 import { componentLogger, type Logger } from './telemetry/logger.js';
@@ -95,29 +108,72 @@ export async function startGateway(initial: GatehouseConfig, logger: Logger): Pr
         logger.error({ kind, dropped, total }, 'records dropped: queue and spool are full');
       },
       onWritten: (kind, n) => metrics.recordsWritten.inc({ kind }, n),
+      exporters: startExporters(initial, metrics, logger),
     });
     closers.push(() => records.close());
+    // Hit counts per order for the console and the register (no identities).
+    const hits = createHitCounter();
+    const counted: Records = {
+      ...records,
+      dns: (r) => {
+        hits.dns(r);
+        records.dns(r);
+      },
+      flow: (r) => {
+        hits.flow(r);
+        records.flow(r);
+      },
+    };
     // The HTTP endpoint starts first so notices can link to its bound port; the proxy's
     // connections appear there once it runs.
     let proxyRef: ProxyServer | null = null;
-    const extras: HealthExtras = {
-      operatorUrl: initial.policy.operatorUrl,
+    const node: NodeState = {
       details: () => ({ records: records.stats() }),
       connections: () => proxyRef?.connections() ?? [],
       endConnections: (orderId) => proxyRef?.end({ orderId }) ?? 0,
+      hits: () => hits.read(),
     };
-    const http = await startHealthServer(initial.http.listen, feed, metrics, extras);
-    closers.push(() => new Promise<void>((resolve) => http.server.close(() => resolve())));
+    const http = await startControlPlane({
+      store,
+      feed,
+      metrics,
+      logger,
+      settings: controlSettings(initial),
+      listen: initial.http.listen,
+      node,
+    });
+    closers.push(() => http.close());
     const config = withBoundUrl(initial, http.address.port);
-    extras.operatorUrl = config.policy.operatorUrl;
-    const identity = await startIdentity(config, logger, metrics, closers);
-    const dns = await startDns(config, logger, { feed, metrics, records, identity });
+    http.settings.operatorUrl = config.policy.operatorUrl;
+    let leaseIndex: LeaseIndex | null = null;
+    const sessions = new SessionBook();
+    const disconnects = await startDisconnects(config, logger, { store, feed, sessions }, closers);
+    const identity = await startIdentity(
+      config,
+      logger,
+      metrics,
+      closers,
+      (l) => {
+        leaseIndex = l;
+      },
+      (e) => {
+        // Disconnect orders need the reverse of the lease index: a subscriber's sessions.
+        sessions.apply(e);
+        if (e.status === 'start') disconnects.poke();
+      },
+    );
+    const reports = startRetention(config, logger, metrics, store, () => leaseIndex, closers);
+    // The public register and transparency report read the records database (figures survive a
+    // restart); the grouping is synchronous, so it runs at most once a minute, not per page view.
+    node.recordedHits = everyMinute(() => reports.orderHits());
+    node.monthly = everyMinute(() => reports.monthlyTotals());
+    const dns = await startDns(config, logger, { feed, metrics, records: counted, identity });
     closers.push(() => dns.close());
     const proxy = createProxy({
       policy: () => feed.current(),
       identity,
       lookup: createLookup(dns.env),
-      record: (f) => records.flow(f),
+      record: (f) => counted.flow(f),
       metrics: {
         connections: (listener, verdict) => metrics.proxyConnections.inc({ listener, verdict }),
         bytes: (direction, n) => metrics.proxyBytes.inc({ direction }, n),
@@ -211,12 +267,15 @@ async function startIdentity(
   logger: Logger,
   metrics: Metrics,
   closers: (() => Promise<void> | void)[],
+  onLeases?: (leases: LeaseIndex) => void,
+  onAccounting?: (event: AccountingEvent) => void,
 ): Promise<(address: string) => Identity> {
   const map = new CidrIdentityMap(config.dns.identity.map);
   if (config.radius.listen.length === 0) return (a) => map.lookup(a);
   // Records and identities carry a per-epoch pseudonym, never the subscriber id.
   const pseudo = createPseudonymiser({ keyDir: join(config.dataDir, 'keys', 'pseudonym') });
   const leases = new LeaseIndex({ fallback: map, pseudonymOf: (isp, sub) => pseudo.pseudonym(isp, sub) });
+  onLeases?.(leases);
   let epoch = pseudo.epoch();
   const clients = new Map(config.radius.clients.map((c) => [c.address, { isp: c.isp, secret: c.secret }]));
   const log = componentLogger(logger, 'radius');
@@ -226,6 +285,7 @@ async function startIdentity(
       port: at.port,
       secrets: clients,
       leases,
+      ...(onAccounting ? { onEvent: onAccounting } : {}),
       logger: log,
       metrics: {
         onRequest: (status) => metrics.radiusRequests.inc({ status }),
@@ -251,4 +311,123 @@ async function startIdentity(
   sweep.unref();
   closers.push(() => clearInterval(sweep));
   return (a) => leases.lookup(a);
+}
+
+/**
+ * The records retention job (docs/records.md): rolls records up into daily aggregates, deletes
+ * expired records and leases, destroys expired pseudonym keys (each destruction audited).
+ */
+function startRetention(
+  config: GatehouseConfig,
+  logger: Logger,
+  metrics: Metrics,
+  store: Store,
+  leases: () => LeaseIndex | null,
+  closers: (() => Promise<void> | void)[],
+): Reports {
+  const r = config.records.retention;
+  const db = openRecordsDb(recordsDbPath(config.dataDir));
+  const log = componentLogger(logger, 'retention');
+  const job = createRetentionJob({
+    db,
+    keyDir: join(config.dataDir, 'keys', 'pseudonym'),
+    retention: { dns: r.dns, flow: r.flow, lease: r.lease },
+    intervalMs: r.interval,
+    batchSize: r.batchSize,
+    classify: createDestinationClassifier(config.proxy.domesticPrefixes).classify,
+    leases: { prune: (before) => leases()?.pruneHistory(before) ?? 0 },
+    onKeyDestroyed: async (epoch, at) => {
+      const object = `pseudonym-key/${epoch}`;
+      await store.audit.append({
+        actor: 'system',
+        action: 'records.key-destroy',
+        object,
+        details: { epoch, at },
+      });
+    },
+    onRun: (res) => {
+      metrics.retentionRuns.inc({ result: 'ok' });
+      for (const [kind, n] of Object.entries(res.deleted)) metrics.retentionDeleted.inc({ kind }, n);
+      metrics.retentionKeysDestroyed.inc(res.keysDestroyed.length);
+      log.info(res, 'retention run');
+    },
+    onError: (err) => {
+      metrics.retentionRuns.inc({ result: 'error' });
+      log.error({ err }, 'retention run failed; retrying at the next interval');
+    },
+  });
+  job.start();
+  closers.push(async () => {
+    await job.close();
+    db.close();
+  });
+  return createReports(db, createDestinationClassifier(config.proxy.domesticPrefixes).classify);
+}
+
+/** `read`, computed at most once a minute. */
+function everyMinute<T>(read: () => T): () => T {
+  let value: T | undefined;
+  let at = Number.NEGATIVE_INFINITY;
+  return () => {
+    const now = Date.now();
+    if (value === undefined || now - at >= 60_000) {
+      value = read();
+      at = now;
+    }
+    return value;
+  };
+}
+
+/**
+ * Subscriber identity and disconnect orders: the identity key is read (or, for a store that has
+ * sealed nothing, created) and checked at start, so a missing or wrong key is reported at once; the
+ * gateway runs on without it (only identity records need it). Active disconnect orders are checked
+ * when the policy changes, when a session starts, and every 10 s.
+ */
+async function startDisconnects(
+  config: GatehouseConfig,
+  logger: Logger,
+  deps: { store: Store; feed: PolicyFeed; sessions: SessionBook },
+  closers: (() => Promise<void> | void)[],
+): Promise<DisconnectOrders> {
+  const log = componentLogger(logger, 'subscribers');
+  const source = { keyFile: config.identity.keyFile, env: process.env };
+  await resolveIdentityKey(source, deps.store.subscribers).catch((err: unknown) =>
+    log.error(
+      { err, code: (err as { code?: string }).code },
+      'identity key unusable; subscriber records cannot be read or imported',
+    ),
+  );
+  const r = config.radius;
+  const disconnects = createDisconnectOrders({
+    store: deps.store,
+    sessions: deps.sessions,
+    nases: r.disconnect,
+    timeoutMs: r.disconnectTimeout,
+    retries: r.disconnectRetries,
+    logger: log,
+  });
+  deps.feed.onChange(() => disconnects.poke());
+  disconnects.poke();
+  closers.push(() => disconnects.close());
+  return disconnects;
+}
+
+/** IPFIX and dnstap exporters (records.ipfix, records.dnstap): their drops are counted, never waited on. */
+function startExporters(config: GatehouseConfig, metrics: Metrics, logger: Logger): RecordExporter[] {
+  const dropped = new Counter({
+    name: 'gatehouse_records_export_dropped_total',
+    help: 'Records not exported because the collector was absent, failing or slow (they are still stored).',
+    labelNames: ['exporter'],
+    registers: [metrics.registry],
+  });
+  const log = componentLogger(logger, 'exporters');
+  return createExporters(config.records, {
+    version: 'gatehouse',
+    onDrop: (exporter, n) => dropped.inc({ exporter }, n),
+    onState: (exporter, up, error) =>
+      up
+        ? log.info({ exporter }, 'collector connected')
+        : log.warn({ exporter, err: error?.message }, 'collector lost'),
+  });
 }

@@ -10,6 +10,15 @@
  *   orders.attachList           order.attach-list    order/ID    list, version
  *   lists.create                list.create          list/ID     name, format
  *   lists.addVersion            list.import          list/ID     version, rules, sha256, format…
+ *   appeals.file (actor public) appeal.file          appeal/ID   order, appellant, contact: bool
+ *   appeals.decide              appeal.decide        appeal/ID   order, outcome, reason
+ *   (appeals are written by store/sql/appeals.ts in the same way; the contact is never in details)
+ *   subscribers.upsertMany      subscriber.create|update  subscriber/ISP/ID  {} (ids only, never identity)
+ *                               subscriber.import    isp/ISP     rows, created, updated
+ *   subscribers.setKeyCheck     identity.key-check   identity/key {}
+ *   subscribers.claimDisconnect disconnect.request   disconnect/ID order, isp, subscriber, session
+ *   subscribers.settleDisconnect disconnect.<ack|nak|timeout|error>  disconnect/ID  order, errorCause, attempts
+ *   (written by store/sql/subscribers.ts in the same way)
  *
  * A user created on first use by any act gets its own `user.create` entry just before the act's.
  * Reads pass straight through.

@@ -11,7 +11,10 @@ import { type CommonOptions, type Context, createContext, type Io } from './cont
 import { registerDemo } from './demo.js';
 import { registerOrders } from './orders.js';
 import { registerPolicy } from './policy.js';
+import { registerRecords } from './records.js';
 import { registerStart } from './start.js';
+import { registerSubscribers } from './subscribers.js';
+import { registerWarrants } from './warrants.js';
 
 /** Formats an error for the terminal: one line, its stable code, and any details below it. */
 export function formatError(err: unknown): string {
@@ -60,6 +63,9 @@ export async function main(
   registerDemo(program, wrap);
   registerConnections(program, wrap);
   registerAudit(program, wrap);
+  registerWarrants(program, wrap);
+  registerRecords(program, wrap);
+  registerSubscribers(program, wrap);
   try {
     await program.parseAsync(['node', 'gatehouse', ...argv]);
     return pending ? await pending : 0;

@@ -6,9 +6,11 @@
  * and list it in `schema` below. Types, defaults, validation and docs follow from that.
  */
 import { posix } from 'node:path';
-import { arr, duration, enumOf, type Infer, type InferInput, int, obj, str } from './dsl.js';
+import { arr, bool, bytes, duration, enumOf, type Infer, type InferInput, int, obj, str } from './dsl.js';
 import { type ListenAddress, listen, listenerClashes, storeUrl, url } from './net-fields.js';
+import { accessSection } from './sections/access.js';
 import { dnsSection } from './sections/dns.js';
+import { dnstapSection, ipfixSection } from './sections/exporters.js';
 import { proxySection } from './sections/proxy.js';
 
 const http = obj(
@@ -16,6 +18,24 @@ const http = obj(
     listen: listen({
       default: '127.0.0.1:8080',
       doc: 'The control plane: REST API, health, metrics, notices and portal.',
+    }),
+    bodyLimit: bytes({ default: '1MiB', min: '1KiB', max: '64MiB', doc: 'Largest API request body.' }),
+    uploadLimit: bytes({
+      default: '64MiB',
+      min: '1KiB',
+      max: '1GiB',
+      doc: 'Largest list upload (POST /api/lists/ID/versions).',
+    }),
+    sessionTtl: duration({ default: '12h', min: '1m', max: '30d', doc: 'Longest a console session lasts.' }),
+    sessionIdle: duration({
+      default: '30m',
+      min: '1m',
+      max: '1d',
+      doc: 'A console session unused this long ends.',
+    }),
+    secureCookies: bool({
+      default: false,
+      doc: 'Mark session cookies Secure: set it when a TLS front end serves the control plane.',
     }),
   },
   { doc: 'The HTTP server of the control plane.' },
@@ -69,6 +89,42 @@ const records = obj(
       max: 10_000_000,
       doc: 'Records held in memory before they spill to the spool.',
     }),
+    retention: obj(
+      {
+        dns: duration({ default: '7d', min: '1h', max: '365d', doc: 'How long DNS query records are kept.' }),
+        flow: duration({
+          default: '7d',
+          min: '1h',
+          max: '365d',
+          doc: 'How long proxied flow records are kept.',
+        }),
+        lease: duration({
+          default: '7d',
+          min: '1h',
+          max: '365d',
+          doc: 'How long closed leases (who held which address when) are kept.',
+        }),
+        interval: duration({
+          default: '1h',
+          min: '1s',
+          max: '1d',
+          doc: 'Time between runs of the retention job (it also runs at start).',
+        }),
+        batchSize: int({
+          default: 5000,
+          min: 100,
+          max: 1_000_000,
+          doc: 'Rows per delete or roll-up transaction: small, so the records sink never waits long.',
+        }),
+      },
+      {
+        doc:
+          'Record retention (docs/records.md): expired records are rolled up into daily aggregates, then ' +
+          'deleted; an epoch’s pseudonym key is destroyed once its DNS and flow records have all expired.',
+      },
+    ),
+    ipfix: ipfixSection,
+    dnstap: dnstapSection,
   },
   {
     doc: 'The record batcher.',
@@ -103,6 +159,20 @@ const radiusClient = obj({
   secret: str({ doc: 'The RADIUS shared secret of that NAS (RFC 2866 §3).' }),
 });
 
+const radiusDisconnect = obj({
+  isp: str({
+    pattern: /^[a-z0-9][a-z0-9-]{0,62}$/,
+    format: 'ISP id (lowercase letters, digits, hyphens)',
+    doc: 'The ISP whose subscribers this NAS disconnects.',
+  }),
+  nas: str({
+    pattern: /^(?:\[[0-9a-fA-F:.]+\]|[^:[\]\s]+):\d{1,5}$/,
+    format: 'HOST:PORT or [IPV6]:PORT',
+    doc: 'The NAS’s Dynamic Authorization server (RFC 5176; IANA port 3799).',
+  }),
+  secret: str({ doc: 'The shared secret for Disconnect-Requests to that NAS (RFC 5176 §2.3).' }),
+});
+
 const radius = obj(
   {
     listen: arr(listen(), {
@@ -112,6 +182,22 @@ const radius = obj(
     clients: arr(radiusClient, {
       default: [],
       doc: 'The NASes allowed to send accounting, with their ISP and secret.',
+    }),
+    disconnect: arr(radiusDisconnect, {
+      default: [],
+      doc: 'Where each ISP receives Disconnect-Requests for active disconnect orders (one entry per ISP).',
+    }),
+    disconnectTimeout: duration({
+      default: '3s',
+      min: '100ms',
+      max: '1m',
+      doc: 'How long to wait for a Disconnect-ACK or -NAK before sending the same request again.',
+    }),
+    disconnectRetries: int({
+      default: 2,
+      min: 0,
+      max: 10,
+      doc: 'Retransmissions of an unanswered Disconnect-Request (RFC 5080 §2.2.1: the same packet).',
     }),
     staleLease: duration({
       default: '1d',
@@ -142,7 +228,22 @@ export const schema = obj(
     dns: dnsSection,
     proxy: proxySection,
     radius,
+    identity: obj(
+      {
+        keyFile: str({
+          derive: {
+            text: '<dataDir>/keys/identity.key',
+            from: (c: { dataDir: string }) => posix.join(c.dataDir, 'keys', 'identity.key'),
+          },
+          doc:
+            'The 32-byte key (hex or base64, mode 0600) that seals subscribers’ identity fields; ' +
+            'GATEHOUSE_IDENTITY_KEY overrides it. Created on first use only for a store that has sealed nothing.',
+        }),
+      },
+      { doc: 'Subscriber identity records (docs/subscribers.md).' },
+    ),
     records,
+    access: accessSection,
     log,
   },
   { check: listenerClashes },
@@ -163,5 +264,7 @@ export type DnsConfig = GatehouseConfig['dns'];
 export type ProxyConfig = GatehouseConfig['proxy'];
 /** The `records` section. */
 export type RecordsConfig = GatehouseConfig['records'];
+/** The `access` section (warrants). */
+export type AccessConfig = GatehouseConfig['access'];
 /** The `log` section. */
 export type LogConfig = GatehouseConfig['log'];

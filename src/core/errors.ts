@@ -150,6 +150,156 @@ export const ERRORS = {
     description: 'A record sink could not be opened (database path, permissions, worker start-up).',
     http: 503,
   },
+  // Records retention and aggregate reports (src/records/retention*.ts, report.ts).
+  GH_ERR_RECORDS_REPORT: {
+    description: 'A records report was asked for an empty or malformed time range, or an unknown format.',
+    http: 400,
+  },
+  // Appeals and the public portal (src/portal/, src/store/sql/appeals.ts).
+  GH_ERR_APPEAL_INVALID: {
+    description:
+      'An appeal field is missing or malformed (appellant kind, contact e-mail, grounds or reason length, outcome).',
+    http: 400,
+  },
+  GH_ERR_APPEAL_NOT_FOUND: { description: 'No appeal has that tracking reference.', http: 404 },
+  GH_ERR_APPEAL_STATE: { description: 'The appeal has already been decided.', http: 409 },
+  GH_ERR_PORTAL_FORM: {
+    description:
+      'The appeal form was not accepted: its form token is missing, forged or expired, or it came from another origin.',
+    http: 403,
+  },
+  GH_ERR_PORTAL_RATE_LIMITED: {
+    description: 'Too many appeals from this address or in total; retry after the time given.',
+    http: 429,
+  },
+  // Control plane (src/control/): sign-in, roles and the REST API.
+  GH_ERR_AUTH_REQUIRED: {
+    description:
+      'The route needs a signed-in user or an API token (cookie `gh_session` or `authorization: Bearer`).',
+    http: 401,
+  },
+  GH_ERR_AUTH_FAILED: {
+    description: 'Sign-in failed: unknown name, wrong password, or a wrong or reused one-time code.',
+    http: 401,
+  },
+  GH_ERR_AUTH_FORBIDDEN: { description: 'The signed-in user’s roles do not allow this route.', http: 403 },
+  GH_ERR_AUTH_MFA_REQUIRED: {
+    description: 'Admin, operator and approver accounts must enrol TOTP (RFC 6238) before they can act.',
+    http: 403,
+  },
+  GH_ERR_AUTH_PASSWORD_CHANGE: {
+    description: 'The account signed in with a one-time password and must set its own before acting.',
+    http: 403,
+  },
+  GH_ERR_AUTH_PASSWORD_WEAK: {
+    description: 'A new password is too short (at least 12 characters) or equals the current one.',
+    http: 400,
+  },
+  GH_ERR_AUTH_CSRF: {
+    description:
+      'A cookie-authenticated change lacked an `x-csrf-token` header equal to the `gh_csrf` cookie.',
+    http: 403,
+  },
+  GH_ERR_AUTH_RATE_LIMITED: {
+    description: 'Too many failed sign-ins for this name or from this address; retry after the time given.',
+    http: 429,
+  },
+  GH_ERR_AUTH_TOTP: {
+    description: 'TOTP enrolment failed: no enrolment was started, or the code does not match.',
+    http: 400,
+  },
+  GH_ERR_ACCOUNT_EXISTS: { description: 'An account with that name already exists.', http: 409 },
+  GH_ERR_ACCOUNT_NOT_FOUND: { description: 'No account (or API token) has that name or id.', http: 404 },
+  GH_ERR_ACCOUNT_INVALID: {
+    description: 'An account’s roles or ISP binding are malformed (an `isp` account needs exactly one ISP).',
+    http: 400,
+  },
+  GH_ERR_API_VALIDATION: {
+    description: 'The request failed its schema: a missing, malformed or unknown field (each is listed).',
+    http: 400,
+  },
+  GH_ERR_API_BODY_TOO_LARGE: { description: 'The request body is larger than the route accepts.', http: 413 },
+  GH_ERR_API_MEDIA_TYPE: {
+    description: 'The request body is not of a media type the route accepts.',
+    http: 415,
+  },
+  GH_ERR_API_NOT_FOUND: { description: 'No route or resource at that path.', http: 404 },
+  GH_ERR_API_FORBIDDEN_SOURCE: {
+    description: 'The node-local route answers only loopback clients or an API token.',
+    http: 403,
+  },
+  GH_ERR_API_INTERNAL: {
+    description: 'An unexpected error; it is logged with the request id, and no detail is sent.',
+    http: 500,
+  },
+  GH_ERR_CONNECTIONS_NO_ORDER: {
+    description: 'Live connections are only ended citing an order in force; that order is not.',
+    http: 409,
+  },
+  // Subscriber identity records and disconnection (src/identity/subscribers/, disconnect-orders.ts).
+  GH_ERR_IDENTITY_KEY_MISSING: {
+    description:
+      'The identity key is missing (no `GATEHOUSE_IDENTITY_KEY`, no key file) while the store already holds records sealed with one; nothing was changed.',
+    http: 500,
+  },
+  GH_ERR_IDENTITY_KEY_INVALID: {
+    description:
+      'The identity key file or `GATEHOUSE_IDENTITY_KEY` is not 32 bytes in hex or base64, cannot be read or created, or its file is readable by others.',
+    http: 500,
+  },
+  GH_ERR_IDENTITY_KEY_WRONG: {
+    description:
+      'The identity key does not match the key check value stored with the subscriber records (another key sealed them); nothing was changed.',
+    http: 500,
+  },
+  GH_ERR_IDENTITY_TAMPERED: {
+    description:
+      'A sealed identity field failed authentication (AES-256-GCM): it was altered, or moved from another row or field.',
+    http: 500,
+  },
+  GH_ERR_SUBSCRIBER_INVALID: {
+    description:
+      'A subscriber import was refused: bad rows (each listed with its CSV line or JSON index and field), a malformed file, or an unknown format; nothing was imported.',
+    http: 400,
+  },
+  GH_ERR_SUBSCRIBER_NOT_FOUND: {
+    description: 'No subscriber has that ISP and id (within your scope).',
+    http: 404,
+  },
+  GH_ERR_SUBSCRIBER_SCOPE: {
+    description: 'An ISP-scoped user tried to read or change another ISP’s subscribers.',
+    http: 403,
+  },
+  // Lawful access: warrants (src/access/, src/store/sql/warrants.ts).
+  GH_ERR_WARRANT_INVALID: {
+    description:
+      'A warrant request field is missing or malformed (authority, reference, crime category, target, window, justification, urgency); every one is listed with its path, nothing was saved.',
+    http: 400,
+  },
+  GH_ERR_WARRANT_NOT_FOUND: { description: 'No warrant has that id.', http: 404 },
+  GH_ERR_WARRANT_STATE: {
+    description:
+      'The warrant is not in a state that allows this act (already decided, refused, executed or notified).',
+    http: 409,
+  },
+  GH_ERR_WARRANT_SELF_APPROVAL: {
+    description: 'Two-person rule: the requester of a warrant cannot approve it.',
+    http: 403,
+  },
+  GH_ERR_WARRANT_SEALED: {
+    description:
+      'The warrant’s results are sealed: it was refused after an urgent execution, or its review was not done in time.',
+    http: 403,
+  },
+  GH_ERR_WARRANT_ROLE: {
+    description:
+      'The acting user lacks the role this warrant act needs (approving and reviewing need `approver`).',
+    http: 403,
+  },
+  GH_ERR_WARRANT_RECORDS: {
+    description: 'The records database could not be read while executing a warrant; nothing was stored.',
+    http: 503,
+  },
 } as const satisfies Record<string, ErrorSpec>;
 
 /** A stable error code from the catalogue. */

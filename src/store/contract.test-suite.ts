@@ -9,6 +9,7 @@ import type { Order, Rule } from '../policy/model.js';
 import { formatTarget, parseTargetOrThrow } from '../policy/target.js';
 import { runAuditContract } from './contract-audit.test-suite.js';
 import { runListContract } from './contract-lists.test-suite.js';
+import { runSubscriberContract } from './contract-subscribers.test-suite.js';
 import type { Store } from './types.js';
 
 /** A day in milliseconds. */
@@ -265,5 +266,6 @@ export function runStoreContract(name: string, open: () => Promise<Store>): void
 
     runListContract(() => store);
     runAuditContract(() => store);
+    runSubscriberContract(() => store);
   });
 }

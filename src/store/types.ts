@@ -6,6 +6,7 @@
  * at one place per act. Users are created on first use. Times are milliseconds since the epoch.
  */
 import type { Kysely } from 'kysely';
+import type { WarrantRepository } from '../access/types.js';
 import type {
   AuditEntry,
   AuditHead,
@@ -14,8 +15,10 @@ import type {
   VerifyOptions,
   VerifyResult,
 } from '../audit/types.js';
+import type { SubscriberRepository } from '../identity/subscribers/repository.js';
 import type { OrderChange, OrderInput } from '../policy/lifecycle.js';
 import type { Order, OrderStatus, OrderWithRules, Rule } from '../policy/model.js';
+import type { AppealRepository } from './appeals.js';
 import type { Database } from './schema.js';
 
 /** Which SQL engine a store runs on (migrations differ only in identity and binary column types). */
@@ -179,6 +182,99 @@ export interface AuditRepository {
   verify(options?: VerifyOptions): Promise<VerifyResult>;
 }
 
+/** A control-plane role (contract: admin, operator, approver the judge, isp bound to one ISP, auditor). */
+export type Role = 'admin' | 'operator' | 'approver' | 'isp' | 'auditor';
+
+/** A control-plane account, without its secrets. */
+export interface Account {
+  readonly name: string;
+  readonly roles: readonly Role[];
+  /** The ISP an `isp` account is bound to, else null. */
+  readonly isp: string | null;
+  readonly mustChangePassword: boolean;
+  /** True once TOTP enrolment was confirmed. */
+  readonly totpEnrolled: boolean;
+  readonly createdAt: number;
+  readonly createdBy: string;
+}
+
+/** An account with what proves it (read only by sign-in; never sent or logged). */
+export interface AccountSecrets extends Account {
+  readonly passwordHash: string;
+  readonly totpSecret: string | null;
+  readonly totpPending: string | null;
+  readonly totpLastStep: number;
+}
+
+/** A signed-in session (its id is stored only as a SHA-256). */
+export interface AccountSession {
+  readonly name: string;
+  readonly createdAt: number;
+  readonly lastSeenAt: number;
+  readonly expiresAt: number;
+}
+
+/** An API token's metadata (the token itself is shown once and stored only as a SHA-256). */
+export interface ApiToken {
+  readonly id: string;
+  readonly name: string;
+  readonly label: string;
+  readonly role: Role;
+  readonly createdAt: number;
+  readonly lastUsedAt: number | null;
+  readonly revokedAt: number | null;
+}
+
+/** Accounts, sessions and API tokens (migration 5); every change by a person is audited. */
+export interface AccountRepository {
+  /** Creates an account (and its user); GH_ERR_ACCOUNT_EXISTS when the name is taken. */
+  create(
+    input: { name: string; roles: readonly Role[]; isp: string | null; passwordHash: string },
+    actor: string,
+  ): Promise<Account>;
+  get(name: string): Promise<Account | undefined>;
+  secrets(name: string): Promise<AccountSecrets | undefined>;
+  list(): Promise<Account[]>;
+  /** Accounts holding `role`. */
+  countWithRole(role: Role): Promise<number>;
+  /** Deletes the account, ends its sessions and revokes its tokens. GH_ERR_ACCOUNT_NOT_FOUND. */
+  remove(name: string, actor: string): Promise<void>;
+  /** Sets the password; `mustChange` for one an admin set. Ends the account's other sessions. */
+  setPassword(
+    name: string,
+    passwordHash: string,
+    mustChange: boolean,
+    actor: string,
+    keepSession?: string,
+  ): Promise<void>;
+  /** Stores a TOTP secret awaiting its first code. */
+  startTotp(name: string, secret: string): Promise<void>;
+  /** Makes the pending secret the account's, at `step`, with fresh recovery codes (SHA-256). */
+  confirmTotp(name: string, step: number, recoveryHashes: readonly string[]): Promise<void>;
+  /** Accepts TOTP time step `step` once: false when it (or a later one) was already used. */
+  spendTotpStep(name: string, step: number): Promise<boolean>;
+  /** Spends a recovery code (SHA-256): false when unknown or used. */
+  spendRecoveryCode(name: string, codeHash: string): Promise<boolean>;
+  createSession(idHash: string, name: string, expiresAt: number): Promise<void>;
+  session(idHash: string): Promise<AccountSession | undefined>;
+  touchSession(idHash: string, at: number): Promise<void>;
+  endSession(idHash: string): Promise<void>;
+  createToken(input: {
+    id: string;
+    name: string;
+    label: string;
+    role: Role;
+    tokenHash: string;
+  }): Promise<ApiToken>;
+  /** The live (not revoked) token with that SHA-256, or undefined. */
+  tokenByHash(tokenHash: string): Promise<ApiToken | undefined>;
+  touchToken(id: string, at: number): Promise<void>;
+  /** Every token (of `name`, or all), newest first. */
+  tokens(name?: string): Promise<ApiToken[]>;
+  /** Revokes a token; GH_ERR_ACCOUNT_NOT_FOUND when unknown. */
+  revokeToken(id: string, actor: string): Promise<ApiToken>;
+}
+
 /** An open store. */
 export interface Store {
   readonly dialect: StoreDialect;
@@ -186,6 +282,13 @@ export interface Store {
   readonly lists: ListRepository;
   readonly users: UserRepository;
   readonly audit: AuditRepository;
+  /** Appeals against orders (migration 6; see appeals.ts). */
+  readonly appeals: AppealRepository;
+  readonly accounts: AccountRepository;
+  /** Lawful access: warrants, their results and notifications (migration 3). */
+  readonly warrants: WarrantRepository;
+  /** Subscriber identity records (sealed) and disconnect requests (migration 4). */
+  readonly subscribers: SubscriberRepository;
   /** The schema version the store is at (the last migration applied). */
   schemaVersion(): Promise<number>;
   /** Closes the connection(s); the store is unusable afterwards. */

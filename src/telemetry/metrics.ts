@@ -11,7 +11,7 @@ export interface Metrics {
   readonly policyRules: Gauge<'kind'>;
   readonly policyOrders: Gauge;
   readonly policyCompileSeconds: Gauge;
-  readonly dnsQueries: Counter<'transport' | 'rcode' | 'verdict'>;
+  readonly dnsQueries: Counter<'transport' | 'rcode' | 'verdict' | 'isp'>;
   readonly dnsCache: Counter<'result'>;
   readonly dnsErrors: Counter<'transport' | 'kind'>;
   readonly dnsUpstreamSeconds: Histogram<'upstream'>;
@@ -25,6 +25,9 @@ export interface Metrics {
   readonly radiusDropped: Counter<'reason'>;
   readonly recordsDropped: Counter<'kind'>;
   readonly recordsWritten: Counter<'kind'>;
+  readonly retentionDeleted: Counter<'kind'>;
+  readonly retentionKeysDestroyed: Counter;
+  readonly retentionRuns: Counter<'result'>;
 }
 
 /** Creates the registry and every metric, with Node's process metrics under `gatehouse_`. */
@@ -53,7 +56,7 @@ export function createMetrics(): Metrics {
     dnsQueries: new Counter({
       name: 'gatehouse_dns_queries_total',
       help: 'DNS queries answered, by transport, rcode and verdict.',
-      labelNames: ['transport', 'rcode', 'verdict'],
+      labelNames: ['transport', 'rcode', 'verdict', 'isp'],
       registers,
     }),
     dnsCache: new Counter({
@@ -132,6 +135,23 @@ export function createMetrics(): Metrics {
       name: 'gatehouse_records_written_total',
       help: 'Records written to the store.',
       labelNames: ['kind'],
+      registers,
+    }),
+    retentionDeleted: new Counter({
+      name: 'gatehouse_retention_deleted_total',
+      help: 'Expired records deleted by the retention job, by kind (dns, flow, lease).',
+      labelNames: ['kind'],
+      registers,
+    }),
+    retentionKeysDestroyed: new Counter({
+      name: 'gatehouse_retention_keys_destroyed_total',
+      help: 'Pseudonym epoch keys destroyed by the retention job.',
+      registers,
+    }),
+    retentionRuns: new Counter({
+      name: 'gatehouse_retention_runs_total',
+      help: 'Retention job runs, by result (ok, error).',
+      labelNames: ['result'],
       registers,
     }),
   };

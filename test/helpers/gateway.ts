@@ -61,6 +61,8 @@ export function startGateway(home: GatehouseHome, args: readonly string[] = []):
       '127.0.0.1:0',
       '--doh',
       '127.0.0.1:0',
+      // The explicit proxy defaults to :3128; two gateways in parallel test files must not clash.
+      ...(args.includes('--proxy') ? [] : ['--proxy', '127.0.0.1:0']),
       ...args,
     ],
     { stdio: ['ignore', 'pipe', 'pipe'] },

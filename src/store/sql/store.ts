@@ -4,10 +4,14 @@ import { auditRepositories } from '../../audit/acts.js';
 import { currentVersion } from '../migrate.js';
 import type { Database } from '../schema.js';
 import type { Store, StoreDialect } from '../types.js';
+import { SqlAccounts } from './accounts.js';
+import { SqlAppeals } from './appeals.js';
 import { createUnitRunner, SqlAudit } from './audit.js';
 import { SqlLists } from './lists.js';
 import { SqlOrders } from './orders.js';
+import { SqlSubscribers } from './subscribers.js';
 import { SqlUsers } from './users.js';
+import { SqlWarrants } from './warrants.js';
 
 /** Builds the repositories over a migrated database; `close()` destroys the Kysely instance. */
 export function createSqlStore(
@@ -26,6 +30,10 @@ export function createSqlStore(
     dialect,
     ...auditRepositories(base, createUnitRunner(db, audit, clock)),
     audit,
+    accounts: new SqlAccounts(db, audit, clock),
+    appeals: new SqlAppeals(db, audit, clock),
+    subscribers: new SqlSubscribers(db, audit, clock),
+    warrants: new SqlWarrants(db, audit, clock),
     schemaVersion: () => currentVersion(db),
     close: () => db.destroy(),
   };

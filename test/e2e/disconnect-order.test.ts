@@ -5,7 +5,6 @@
  * fixture here, checking the Request Authenticator with the shared secret, RFC 5176 §2.3) receives
  * exactly one Disconnect-Request carrying the session, answers ACK, and the ACK is recorded.
  */
-import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import dgram from 'node:dgram';
 import { writeFileSync } from 'node:fs';
@@ -13,6 +12,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHome, type GatehouseHome, type RunningGateway, startGateway } from '../helpers/gateway.js';
+import { radiusPort as boundRadiusPort, radclient } from '../helpers/radius.js';
 
 const ACCT_SECRET = 'accounting secret';
 const DAE_SECRET = 'dynamic authorization secret';
@@ -61,16 +61,7 @@ let gw: RunningGateway;
 let nas: Awaited<ReturnType<typeof startNas>>;
 let radiusPort = 0;
 
-function radclient(attributes: string): Promise<string> {
-  return new Promise((done) => {
-    const child = execFile(
-      'radclient',
-      ['-r', '1', '-t', '2', '-x', `127.0.0.1:${radiusPort}`, 'acct', ACCT_SECRET],
-      (err, stdout) => done(err ? `failed: ${stdout}` : stdout),
-    );
-    child.stdin?.end(attributes);
-  });
-}
+const acct = (attributes: string) => radclient(radiusPort, ACCT_SECRET, attributes);
 
 beforeAll(async () => {
   home = createHome();
@@ -89,8 +80,7 @@ beforeAll(async () => {
     ].join('\n'),
   );
   gw = await startGateway(home, ['--config', config, '--radius', '127.0.0.1:0', '--proxy', '127.0.0.1:0']);
-  const line = gw.log.find((l) => l.includes('radius accounting listening')) ?? '';
-  radiusPort = Number(/"radius":"[^"]*:(\d+)"/.exec(line)?.[1]);
+  radiusPort = boundRadiusPort(gw);
 }, 60_000);
 
 afterAll(async () => {
@@ -105,7 +95,7 @@ async function until(check: () => boolean, ms: number): Promise<void> {
 
 describe('a disconnect order', () => {
   it('sends exactly one authentic Disconnect-Request for the session and records the ACK', async () => {
-    const start = await radclient(
+    const start = await acct(
       'Acct-Status-Type = Start\nUser-Name = "sub-42"\nFramed-IP-Address = 127.0.0.42\nAcct-Session-Id = "s-1"\nNAS-IP-Address = 127.0.0.1\n',
     );
     expect(start).toMatch(/Accounting-Response/);

@@ -23,6 +23,7 @@ import {
   type RunningGateway,
   startGateway,
 } from '../helpers/gateway.js';
+import { radclient, radiusPort } from '../helpers/radius.js';
 
 const run = promisify(execFile);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -167,22 +168,12 @@ describe('dnstap from `gatehouse start` with dig', () => {
       '--proxy',
       '127.0.0.1:0',
     ]);
-    const radiusLine = gw.log.find((l) => l.includes('radius accounting listening')) ?? '';
-    const radiusPort = Number(/"radius":"[^"]*:(\d+)"/.exec(radiusLine)?.[1]);
-    const accounting = execFile('radclient', [
-      '-r',
-      '1',
-      '-t',
-      '2',
-      '-x',
-      `127.0.0.1:${radiusPort}`,
-      'acct',
+    const reply = await radclient(
+      radiusPort(gw),
       'testing123',
-    ]);
-    accounting.stdin?.end(
       'Acct-Status-Type = Start\nUser-Name = "sub-42"\nFramed-IP-Address = 127.0.0.42\nAcct-Session-Id = "s-1"\nNAS-IP-Address = 127.0.0.1\n',
     );
-    await new Promise((r) => accounting.once('exit', r));
+    expect(reply).toMatch(/Accounting-Response/);
     const dig = (name: string, ...extra: string[]) =>
       client('dig', [
         '-b',

@@ -21,6 +21,7 @@ import { IpfixDecoder } from '../../src/records/exporters/ipfix-decode.js';
 import type { FlowRecord } from '../../src/records/types.js';
 import { type AuthDns, startAuthDns } from '../fixtures/auth-dns.js';
 import { createHome, type GatehouseHome, type RunningGateway, startGateway } from '../helpers/gateway.js';
+import { radclient, radiusPort } from '../helpers/radius.js';
 
 const run = promisify(execFile);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -191,22 +192,12 @@ describe('IPFIX from `gatehouse start` with a proxied curl', () => {
       proxy: string[];
     };
     const proxyPort = Number(started.proxy[0]?.split(':').pop());
-    const radiusLine = gw.log.find((l) => l.includes('radius accounting listening')) ?? '';
-    const radiusPort = Number(/"radius":"[^"]*:(\d+)"/.exec(radiusLine)?.[1]);
-    const accounting = execFile('radclient', [
-      '-r',
-      '1',
-      '-t',
-      '2',
-      '-x',
-      `127.0.0.1:${radiusPort}`,
-      'acct',
+    const reply = await radclient(
+      radiusPort(gw),
       'testing123',
-    ]);
-    accounting.stdin?.end(
       'Acct-Status-Type = Start\nUser-Name = "sub-42"\nFramed-IP-Address = 127.0.0.42\nAcct-Session-Id = "s-1"\nNAS-IP-Address = 127.0.0.1\n',
     );
-    await new Promise((r) => accounting.once('exit', r));
+    expect(reply).toMatch(/Accounting-Response/);
     const { stdout } = await run('curl', [
       '-s',
       '--max-time',

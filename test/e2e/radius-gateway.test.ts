@@ -17,6 +17,7 @@ import {
   type RunningGateway,
   startGateway,
 } from '../helpers/gateway.js';
+import { radiusPort as boundRadiusPort, radclient } from '../helpers/radius.js';
 
 const _run = promisify(execFile);
 let home: GatehouseHome;
@@ -24,16 +25,7 @@ let upstream: AuthDns;
 let gw: RunningGateway;
 let radiusPort = 0;
 
-function radclient(attributes: string, secret = 'testing123'): Promise<string> {
-  return new Promise((resolve) => {
-    const child = execFile(
-      'radclient',
-      ['-r', '1', '-t', '2', '-x', `127.0.0.1:${radiusPort}`, 'acct', secret],
-      (err, stdout) => resolve(err ? `failed: ${stdout}` : stdout),
-    );
-    child.stdin?.end(attributes);
-  });
-}
+const acct = (attributes: string, secret = 'testing123') => radclient(radiusPort, secret, attributes);
 
 const dig = (from: string, name: string) =>
   client('dig', ['-b', from, '@127.0.0.1', '-p', String(gw.ports.udp), '+tries=1', '+time=3', name, 'A']);
@@ -81,8 +73,7 @@ beforeAll(async () => {
     '--radius',
     '127.0.0.1:0',
   ]);
-  const line = gw.log.find((l) => l.includes('radius accounting listening')) ?? '';
-  radiusPort = Number(/"radius":"[^"]*:(\d+)"/.exec(line)?.[1]);
+  radiusPort = boundRadiusPort(gw);
 }, 60_000);
 
 afterAll(async () => {
@@ -94,7 +85,7 @@ afterAll(async () => {
 describe('RADIUS accounting to policy and records', () => {
   it('applies an ISP-scoped order only once accounting says who holds the address', async () => {
     expect(await dig('127.0.0.42', 'isp-only.example')).toMatch(/status: NOERROR/);
-    const reply = await radclient(
+    const reply = await acct(
       'Acct-Status-Type = Start\nUser-Name = "sub-42"\nFramed-IP-Address = 127.0.0.42\nAcct-Session-Id = "s-1"\nNAS-IP-Address = 127.0.0.1\n',
     );
     expect(reply).toMatch(/Accounting-Response/);
@@ -116,7 +107,7 @@ describe('RADIUS accounting to policy and records', () => {
   });
 
   it('drops accounting with the wrong secret, unanswered', async () => {
-    const reply = await radclient(
+    const reply = await acct(
       'Acct-Status-Type = Start\nUser-Name = "x"\nFramed-IP-Address = 127.0.0.44\nAcct-Session-Id = "s-2"\n',
       'wrong',
     );
@@ -126,7 +117,7 @@ describe('RADIUS accounting to policy and records', () => {
   });
 
   it('closes the lease on Stop', async () => {
-    await radclient(
+    await acct(
       'Acct-Status-Type = Stop\nUser-Name = "sub-42"\nFramed-IP-Address = 127.0.0.42\nAcct-Session-Id = "s-1"\nNAS-IP-Address = 127.0.0.1\n',
     );
     expect(await dig('127.0.0.42', 'isp-only.example')).toMatch(/status: NOERROR/);

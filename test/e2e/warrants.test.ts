@@ -5,7 +5,6 @@
  * a judge, executed — returns exactly the window's records. Then the bad input: a request missing a
  * field, and the results of a sealed (refused urgent) warrant.
  */
-import { execFile } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -18,6 +17,7 @@ import {
   type RunningGateway,
   startGateway,
 } from '../helpers/gateway.js';
+import { radiusPort as boundRadiusPort, radclient } from '../helpers/radius.js';
 
 const SUBSCRIBER_ADDRESS = '127.0.0.61';
 let home: GatehouseHome;
@@ -25,17 +25,6 @@ let upstream: AuthDns;
 let gw: RunningGateway;
 let windowFrom = 0;
 let windowTo = 0;
-
-function radclient(port: number, attributes: string): Promise<string> {
-  return new Promise((resolve) => {
-    const child = execFile(
-      'radclient',
-      ['-r', '1', '-t', '2', '-x', `127.0.0.1:${port}`, 'acct', 'testing123'],
-      (err, stdout) => resolve(err ? `failed: ${stdout}` : stdout),
-    );
-    child.stdin?.end(attributes);
-  });
-}
 
 const dig = (name: string) =>
   client('dig', [
@@ -108,10 +97,10 @@ beforeAll(async () => {
     '--proxy',
     '127.0.0.1:0',
   ]);
-  const line = gw.log.find((l) => l.includes('radius accounting listening')) ?? '';
-  const radiusPort = Number(/"radius":"[^"]*:(\d+)"/.exec(line)?.[1]);
+
   const reply = await radclient(
-    radiusPort,
+    boundRadiusPort(gw),
+    'testing123',
     `Acct-Status-Type = Start\nUser-Name = "sub-61"\nFramed-IP-Address = ${SUBSCRIBER_ADDRESS}\nAcct-Session-Id = "w-1"\nNAS-IP-Address = 127.0.0.1\n`,
   );
   expect(reply).toMatch(/Accounting-Response/);

@@ -162,7 +162,11 @@ export async function buildControlApp(
       notFoundPage: false,
       currentOrders: () => ctx.feed.current().orders,
       ...(ctx.node.hits ? { hits: async () => (ctx.node.recordedHits ?? ctx.node.hits)!() } : {}),
-      ...(ctx.node.monthly ? { monthly: async () => ctx.node.monthly!() } : {}),
+      // Read when asked: the records database is opened after the control plane starts.
+      monthly: async () => {
+        if (!ctx.node.monthly) throw new Error('no records database on this node');
+        return ctx.node.monthly();
+      },
       warrantStats: () => ctx.store.warrants.stats(),
       signedHead: async () => {
         const head = await ctx.store.audit.head();

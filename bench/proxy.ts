@@ -12,6 +12,11 @@
  *   GATEHOUSE_BENCH_PROXIES=gatehouse    only some of gatehouse,haproxy,node
  *   GATEHOUSE_BENCH_PROF=1               `node --cpu-prof` on the gateway; top self time per run
  *   GATEHOUSE_BENCH_SET=k=v,k=v          more `--set` flags for the gateway (e.g. policy.recompileInterval=1h)
+ *   GATEHOUSE_BENCH_SCENARIOS=1k,1k-close only some of 1m,1k,1k-close (ratios print when all three ran)
+ *   GATEHOUSE_BENCH_IDLE=0               skip the idle-connection memory test
+ *
+ * On a busy machine (load average above the core count) rates say more about the neighbours;
+ * bench/proxy-cpu.ts measures the proxy's CPU time per request instead.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -183,11 +188,14 @@ interface Measured {
   readonly usPerRequest: number;
 }
 
-const SCENARIOS: readonly Scenario[] = [
-  { key: '1m', label: '1 MiB', path: '/1m', connections: CONNS_1M, close: false },
-  { key: '1k', label: '1 KiB keep-alive', path: '/1k', connections: CONNS_1K, close: false },
-  { key: '1k-close', label: '1 KiB new conns', path: '/1k', connections: CONNS_1K, close: true },
-];
+const WANT = (process.env.GATEHOUSE_BENCH_SCENARIOS ?? '1m,1k,1k-close').split(',');
+const SCENARIOS: readonly Scenario[] = (
+  [
+    { key: '1m', label: '1 MiB', path: '/1m', connections: CONNS_1M, close: false },
+    { key: '1k', label: '1 KiB keep-alive', path: '/1k', connections: CONNS_1K, close: false },
+    { key: '1k-close', label: '1 KiB new conns', path: '/1k', connections: CONNS_1K, close: true },
+  ] as const
+).filter((s) => WANT.includes(s.key));
 
 function errors(r: WrkResult): string {
   const e = r.errors;

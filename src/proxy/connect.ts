@@ -2,13 +2,13 @@
  * CONNECT (RFC 9110 §9.3.6): judge the authority, then either disclose a block with the same
  * 451 a plaintext request gets, or answer 200 and splice the bytes both ways untouched.
  */
-import { finish, judgeContext, type ProxyContext, reportError } from './connection.js';
+import { blockedFor, finish, judgeContext, type ProxyContext, reportError } from './connection.js';
 import { judge } from './decide.js';
 import { dial } from './dial.js';
 import type { Flow } from './flow.js';
 import type { RequestHead } from './http-head.js';
 import { HOLD, splice, type Valve } from './relay.js';
-import { blockedResponse, CONNECT_ESTABLISHED, errorResponse, orderOf, wantsJson } from './respond.js';
+import { CONNECT_ESTABLISHED, errorResponse } from './respond.js';
 import type { ProxyErrorKind } from './types.js';
 
 function refuse(
@@ -43,15 +43,7 @@ export async function openTunnel(
   flow.setDecision(j.decision);
   if (j.decision.action === 'block') {
     // The tunnel is refused with the disclosure itself: a 451 as the answer to CONNECT.
-    const accept = head.headers.find(([n]) => n === 'accept')?.[1];
-    const order = orderOf(ctx.deps.policy(), j.decision);
-    const bytes = blockedResponse(
-      order,
-      j.decision.orderId,
-      ctx.deps.settings.operatorUrl,
-      wantsJson(accept),
-      true,
-    );
+    const bytes = blockedFor(ctx, head, j.decision, true);
     flow.bytesDown += bytes.length;
     finish(client.socket, bytes);
     return;

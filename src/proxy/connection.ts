@@ -3,9 +3,13 @@
  * identity, the live table, metrics) and writing its one flow record when it closes.
  */
 import type { Socket } from 'node:net';
+import type { Decision } from '../core/decision.js';
 import type { JudgeContext } from './decide.js';
 import { Flow } from './flow.js';
+import type { RequestHead } from './http-head.js';
 import type { LiveTable } from './live.js';
+import type { OriginPool } from './origin-pool.js';
+import { blockedResponse, orderOf, wantsJson } from './respond.js';
 import type { ThrottleRegistry } from './throttle.js';
 import type { ListenerKind, ProxyDeps, ProxyErrorKind } from './types.js';
 
@@ -15,6 +19,8 @@ export interface ProxyContext {
   readonly now: () => number;
   readonly live: LiveTable;
   readonly throttles: ThrottleRegistry;
+  /** Idle plaintext-HTTP origin connections, shared by every client connection. */
+  readonly pool: OriginPool;
   readonly via: string;
   /** Origin ports of the transparent listeners (see ProxySettings.transparentPorts). */
   readonly ports: { readonly http: number; readonly tls: number };
@@ -23,6 +29,13 @@ export interface ProxyContext {
 /** The judge's inputs for a flow, read at the moment of judging. */
 export function judgeContext(ctx: ProxyContext, flow: Flow): JudgeContext {
   return { policy: ctx.deps.policy(), identity: flow.identity, time: ctx.now(), lookup: ctx.deps.lookup };
+}
+
+/** RFC 7725 §3: the 451 for a blocked request, naming the order in a blocked-by link, its notice as the body. */
+export function blockedFor(ctx: ProxyContext, head: RequestHead, decision: Decision, close: boolean): Buffer {
+  const order = orderOf(ctx.deps.policy(), decision);
+  const accept = head.headers.find(([n]) => n === 'accept')?.[1];
+  return blockedResponse(order, decision.orderId, ctx.deps.settings.operatorUrl, wantsJson(accept), close);
 }
 
 /** Counts and logs one failure; the message is for operators, the label for metrics. */
@@ -37,7 +50,16 @@ export function finish(socket: Socket, bytes?: Buffer): void {
   if (socket.destroyed) return;
   if (bytes !== undefined && socket.writable) socket.end(bytes);
   else socket.end();
-  setTimeout(() => socket.destroy(), 1000).unref();
+  // Cleared at close (the usual case, well within the second): a closed socket is not kept
+  // reachable for a second by its timer, which matters at thousands of connections a second.
+  const timer = setTimeout(destroyLater, 1000, socket).unref();
+  socket.once('close', () => clearTimeout(timer));
+}
+
+function ignore(): void {}
+
+function destroyLater(socket: Socket): void {
+  socket.destroy();
 }
 
 /**
@@ -52,7 +74,7 @@ export function admit(
 ): Flow | null {
   const { metrics, settings } = ctx.deps;
   // A client error is its connection's end, never the process's.
-  socket.on('error', () => {});
+  socket.on('error', ignore);
   const address = socket.remoteAddress ?? '';
   if (socket.destroyed || address === '') {
     socket.destroy();

@@ -3,6 +3,7 @@
  * on to the next address; the timeout covers the whole attempt.
  */
 import net from 'node:net';
+import { OriginLink } from './origin-pool.js';
 
 /** A connected origin, or why there is none. */
 export type DialResult =
@@ -54,4 +55,26 @@ export async function dial(
     return { ok: false, timeout: true, message: `no answer within ${timeoutMs} ms` };
   }
   return { ok: false, timeout: false, message: last.toLowerCase() };
+}
+
+/** A connection failure, as the HTTP session answers it. */
+export interface DialFailure {
+  readonly status: 502 | 504;
+  readonly kind: 'origin-timeout' | 'connect-failed';
+  readonly message: string;
+}
+
+/** Dials a plaintext-HTTP origin as a poolable link (`idleTimeoutMs`: its socket's inactivity timeout). */
+export async function dialLink(
+  addresses: readonly string[],
+  port: number,
+  connectTimeoutMs: number,
+  idleTimeoutMs: number,
+): Promise<OriginLink | DialFailure> {
+  const r = await dial(addresses, port, connectTimeoutMs);
+  if (r.ok) return new OriginLink(r.socket, r.address, port, idleTimeoutMs);
+  const message = `connecting to the origin on port ${port} failed: ${r.message}`;
+  return r.timeout
+    ? { status: 504, kind: 'origin-timeout', message }
+    : { status: 502, kind: 'connect-failed', message };
 }

@@ -2,53 +2,16 @@
  * One forwarded HTTP/1.1 exchange on a kept-alive origin connection: the request head and body
  * up, the response head (rewritten) and body down, each body relayed byte for byte and followed
  * only to find where it ends (RFC 9112 §6.3), so both connections can persist.
+ *
+ * Cheap per request: the response head goes out in the same write as the body bytes that came
+ * with it, and the wait for a response head is the origin socket's own inactivity timeout (set
+ * once per socket), not a timer per request.
  */
-import type { Socket } from 'node:net';
 import type { Flow } from './flow.js';
 import { BodyFramer, type Framing } from './framing.js';
 import { formatClientHead, originKeepsAlive, ResponseHeadReader, responseFraming } from './http-response.js';
-import { Channel, Valve } from './relay.js';
-
-/** A connection to one origin, kept between the exchanges of one client connection. */
-export class OriginLink {
-  readonly socket: Socket;
-  readonly valve: Valve;
-  /** `address:port`: a later request to the same place reuses the link. */
-  readonly key: string;
-  readonly address: string;
-  /** The current exchange's handlers; while idle, any event ends the link. */
-  onData: (chunk: Buffer) => void;
-  onEnd: () => void;
-  onClose: () => void;
-  #closed = false;
-
-  constructor(socket: Socket, address: string, port: number) {
-    this.socket = socket;
-    this.valve = new Valve(socket);
-    this.address = address;
-    this.key = `${address}|${port}`;
-    this.onData = () => socket.destroy();
-    this.onEnd = () => socket.destroy();
-    this.onClose = () => {};
-    socket.on('data', (c: Buffer) => this.onData(c));
-    socket.on('end', () => this.onEnd());
-    socket.once('close', () => {
-      this.#closed = true;
-      this.onClose();
-    });
-  }
-
-  get usable(): boolean {
-    return !this.#closed && !this.socket.destroyed && this.socket.writable;
-  }
-
-  /** Back to idle: nothing is expected from the origin until the next request. */
-  idle(): void {
-    this.onData = () => this.socket.destroy();
-    this.onEnd = () => this.socket.destroy();
-    this.onClose = () => {};
-  }
-}
+import type { OriginLink } from './origin-pool.js';
+import { Channel, type Valve } from './relay.js';
 
 /** How an exchange ended. */
 export interface ExchangeResult {
@@ -71,8 +34,12 @@ export interface ExchangeOptions {
   readonly responseTimeoutMs: number;
   readonly onThrottled: (n: number) => void;
   readonly done: (result: ExchangeResult) => void;
-  /** The exchange failed: `status` is set when nothing was sent to the client yet (502/504). */
-  readonly failed: (status: 502 | 504 | null, message: string) => void;
+  /**
+   * The exchange failed: `status` is set when nothing was sent to the client yet (502/504);
+   * `unanswered` when not one byte came from the origin either (a request on a reused link may
+   * then be retried, RFC 9112 §9.3.1).
+   */
+  readonly failed: (status: 502 | 504 | null, message: string, unanswered: boolean) => void;
 }
 
 /** One request/response pair. */
@@ -87,9 +54,9 @@ export class Exchange {
   #originReusable = true;
   #requestDone: boolean;
   #responseDone = false;
-  #timer: NodeJS.Timeout | null;
   #over = false;
   #answered = false;
+  #received = false;
 
   constructor(o: ExchangeOptions) {
     this.#o = o;
@@ -100,10 +67,13 @@ export class Exchange {
     o.link.onData = (c) => this.#fromOrigin(c);
     o.link.onEnd = () => this.#originEnded();
     o.link.onClose = () => this.#originEnded();
-    this.#timer = setTimeout(
-      () => this.#fail(504, `the origin did not answer within ${o.responseTimeoutMs} ms`),
-      o.responseTimeoutMs,
-    );
+    // The origin socket's inactivity timeout is responseTimeoutMs: before a response head it is
+    // a 504; mid-response the socket is destroyed, as an idle relay is.
+    o.link.onTimeout = () => {
+      if (this.#reader !== null)
+        this.#fail(504, `the origin did not answer within ${o.responseTimeoutMs} ms`);
+      else o.link.socket.destroy();
+    };
   }
 
   /** Sends the request head; the body follows through `requestData`. */
@@ -140,15 +110,25 @@ export class Exchange {
 
   #fromOrigin(chunk: Buffer): void {
     if (this.#over) return;
-    const body = this.#reader === null ? chunk : this.#responseHead(chunk);
-    if (body === null || this.#over) return;
+    this.#received = true;
+    let head: Buffer | null = null;
+    let body = chunk;
+    if (this.#reader !== null) {
+      const r = this.#responseHead(chunk);
+      if (r === null || this.#over) return;
+      head = r.head;
+      body = r.rest;
+    }
     const framer = this.#response as BodyFramer;
     const n = framer.push(body);
     if (n < 0) {
       this.#fail(null, 'the origin sent a malformed chunked body');
       return;
     }
-    this.#down.write(body.subarray(0, n));
+    const piece = n === body.length ? body : body.subarray(0, n);
+    // One write for the head and the body bytes that came with it (a small response: one syscall).
+    if (head === null) this.#down.write(piece);
+    else this.#down.writeTogether(head, piece);
     if (n < body.length) this.#originReusable = false; // bytes past the response: not trusted
     if (framer.done) {
       this.#responseDone = true;
@@ -156,8 +136,9 @@ export class Exchange {
     }
   }
 
-  // Reads the response head; returns the body bytes that followed it, or null while not done.
-  #responseHead(chunk: Buffer): Buffer | null {
+  // Reads the response head; returns the client's head and the body bytes that followed, or null
+  // while not done (interim 1xx heads are written as they come).
+  #responseHead(chunk: Buffer): { head: Buffer; rest: Buffer } | null {
     const r = (this.#reader as ResponseHeadReader).push(chunk);
     if (r.state === 'need-more') return null;
     const framing = r.state === 'error' ? r.reason : responseFraming(r.head, this.#o.method);
@@ -177,15 +158,12 @@ export class Exchange {
       }
       return null;
     }
-    if (this.#timer !== null) clearTimeout(this.#timer);
-    this.#timer = null;
     this.#reader = null;
     this.#originReusable = originKeepsAlive(head, framing);
     this.#responseClose = !this.#o.clientKeepAlive || framing.kind === 'close';
     this.#response = new BodyFramer(framing);
     this.#answered = true;
-    this.#down.write(formatClientHead(head, this.#responseClose, this.#o.via));
-    return r.rest;
+    return { head: formatClientHead(head, this.#responseClose, this.#o.via), rest: r.rest };
   }
 
   #originEnded(): void {
@@ -194,10 +172,11 @@ export class Exchange {
       this.#fail(502, 'the origin closed the connection before answering');
       return;
     }
+    // Whatever this exchange makes of it, a connection the origin has ended is never reused.
+    this.#originReusable = false;
     if (this.#responseDone) return;
     // A close-delimited body ends here; any other body was cut short.
     if (this.#responseClose && this.#response !== null && !this.#response.done) {
-      this.#originReusable = false;
       this.#responseDone = true;
       this.#requestDone = true;
       this.#down.flush(() => this.#check());
@@ -219,13 +198,11 @@ export class Exchange {
     const canAnswer = status !== null && !this.#answered;
     this.#end();
     this.#o.link.socket.destroy();
-    this.#o.failed(canAnswer ? status : null, message);
+    this.#o.failed(canAnswer ? status : null, message, !this.#received);
   }
 
   #end(): void {
     this.#over = true;
-    if (this.#timer !== null) clearTimeout(this.#timer);
-    this.#timer = null;
     this.#up.close();
     this.#down.close();
     this.#o.link.idle();

@@ -88,14 +88,18 @@ export function responseFraming(head: ResponseHead, requestMethod: string): Fram
   const s = head.status;
   // (1) HEAD responses, 1xx, 204 and 304 have no body whatever their fields say.
   if (requestMethod === 'HEAD' || (s >= 100 && s < 200) || s === 204 || s === 304) return { kind: 'none' };
-  const te = head.headers.filter(([n]) => n === 'transfer-encoding').map(([, v]) => v.toLowerCase());
-  const cl = head.headers.filter(([n]) => n === 'content-length').flatMap(([, v]) => v.split(','));
-  if (te.length > 0) {
-    // (4) chunked last → chunked; otherwise the body runs until the origin closes.
-    const codings = te.flatMap((v) => v.split(',')).map((c) => c.trim());
-    return codings[codings.length - 1] === 'chunked' ? { kind: 'chunked' } : { kind: 'close' };
+  // One pass over the fields, allocating only for the framing fields present.
+  let te: string | null = null;
+  let cl: string[] | null = null;
+  for (const [n, v] of head.headers) {
+    if (n === 'transfer-encoding') te = v.toLowerCase();
+    else if (n === 'content-length') cl = cl === null ? v.split(',') : cl.concat(v.split(','));
   }
-  if (cl.length > 0) {
+  if (te !== null) {
+    // (4) chunked last (of the last field) → chunked; otherwise the body runs until the origin closes.
+    return te.slice(te.lastIndexOf(',') + 1).trim() === 'chunked' ? { kind: 'chunked' } : { kind: 'close' };
+  }
+  if (cl !== null) {
     const values = cl.map((v) => v.trim());
     // (5) differing or invalid lengths: unrecoverable, the proxy must not guess.
     if (!/^\d{1,15}$/.test(values[0]) || values.some((v) => v !== values[0])) {
@@ -116,12 +120,12 @@ const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'te'
 
 /** The head written to the client: hop-by-hop fields replaced, persistence stated, Via added. */
 export function formatClientHead(head: ResponseHead, close: boolean, via: string): Buffer {
-  const drop = new Set(head.connection);
-  const lines = [`HTTP/1.1 ${head.status} ${head.reason}`];
+  const drop = head.connection;
+  let text = `HTTP/1.1 ${head.status} ${head.reason}\r\n`;
   for (const [name, value] of head.headers) {
-    if (!HOP_BY_HOP.has(name) && !drop.has(name)) lines.push(`${name}: ${value}`);
+    if (!HOP_BY_HOP.has(name) && (drop.length === 0 || !drop.includes(name))) text += `${name}: ${value}\r\n`;
   }
-  if (close) lines.push('connection: close');
-  lines.push(`via: ${head.version} ${via}`, '', '');
-  return Buffer.from(lines.join('\r\n'), 'latin1');
+  if (close) text += 'connection: close\r\n';
+  text += `via: ${head.version} ${via}\r\n\r\n`;
+  return Buffer.from(text, 'latin1');
 }

@@ -5,18 +5,24 @@
  */
 import type { Socket } from 'node:net';
 import { openTunnel } from './connect.js';
-import { finish, judgeContext, type ProxyContext, reportError } from './connection.js';
+import { blockedFor, finish, judgeContext, type ProxyContext, reportError } from './connection.js';
 import { judge } from './decide.js';
-import { dial } from './dial.js';
+import { dialLink } from './dial.js';
 import type { Flow } from './flow.js';
-import type { Framing } from './framing.js';
-import { Exchange, type ExchangeResult, OriginLink } from './http-exchange.js';
+import { type Forwarded, mayRetry, refusal, requestFraming } from './forward-rules.js';
+import { HeadDeadline } from './head-deadline.js';
+import { Exchange, type ExchangeResult } from './http-exchange.js';
 import { formatOriginHead, type RequestHead, RequestHeadReader } from './http-head.js';
+import type { OriginLink } from './origin-pool.js';
 import { HOLD, Valve } from './relay.js';
-import { blockedResponse, errorResponse, orderOf, wantsJson } from './respond.js';
+import { errorResponse } from './respond.js';
 import type { ProxyErrorKind } from './types.js';
 
 type Phase = 'head' | 'busy' | 'body' | 'wait' | 'tunnel' | 'closed';
+
+// Bytes a client may send while its request is being judged before reading is paused.
+const JUDGE_BUFFER = 64 * 1024;
+const EMPTY = Buffer.alloc(0);
 
 /** Serves one client connection on an HTTP listener. */
 export class HttpSession {
@@ -27,10 +33,12 @@ export class HttpSession {
   readonly #explicit: boolean;
   #phase: Phase = 'head';
   #reader: RequestHeadReader;
-  #headTimer: NodeJS.Timeout | null = null;
+  readonly #deadline: HeadDeadline;
   #origin: OriginLink | null = null;
   #exchange: Exchange | null = null;
+  #forwarded: Forwarded | null = null;
   #pending: Buffer[] = [];
+  #pendingBytes = 0;
   #clientEnded = false;
   readonly #onData = (chunk: Buffer) => this.#data(chunk);
 
@@ -49,7 +57,14 @@ export class HttpSession {
     client.on('data', this.#onData);
     client.on('end', () => this.#ended());
     client.once('close', () => this.#destroy());
-    this.#startHeadTimer();
+    // RFC 9110 §15.5.9: 408 when a head does not arrive in time (slowloris); between kept-alive
+    // requests the deadline waits for the next head's first byte (idle connections just close).
+    const ms = ctx.deps.settings.headerTimeoutMs;
+    this.#deadline = new HeadDeadline(ms, () => {
+      if (this.#phase === 'head')
+        this.#fail(408, `the request head did not arrive within ${ms} ms`, 'head-timeout');
+    });
+    this.#deadline.arm();
   }
 
   // A method, not a field read: TypeScript would keep a narrowing across an await.
@@ -59,17 +74,6 @@ export class HttpSession {
 
   #newReader(): RequestHeadReader {
     return new RequestHeadReader({ maxHeadBytes: this.#ctx.deps.settings.maxHeaderBytes });
-  }
-
-  // RFC 9110 §15.5.9: 408 when the head does not arrive in time (slowloris); between kept-alive
-  // requests an idle connection is simply closed.
-  #startHeadTimer(): void {
-    const ms = this.#ctx.deps.settings.headerTimeoutMs;
-    this.#headTimer = setTimeout(() => {
-      this.#headTimer = null;
-      if (this.#phase !== 'head') return;
-      this.#fail(408, `the request head did not arrive within ${ms} ms`, 'head-timeout');
-    }, ms);
   }
 
   #data(chunk: Buffer): void {
@@ -85,8 +89,11 @@ export class HttpSession {
         return;
       }
       case 'busy':
-        // Being judged: reading is already held; these bytes are body or the next request.
+        // Being judged: these bytes are body or the next request. Reading is paused only once
+        // they pile up (pausing and resuming for every request costs more than it saves).
         this.#pending.push(chunk);
+        this.#pendingBytes += chunk.length;
+        if (this.#pendingBytes > JUDGE_BUFFER) this.#valve.hold(HOLD.judge);
         return;
       case 'wait':
         // A pipelined request waits, unread, until the current response is complete.
@@ -97,17 +104,15 @@ export class HttpSession {
   }
 
   #head(chunk: Buffer): void {
-    if (this.#headTimer === null) this.#startHeadTimer();
+    if (!this.#deadline.armed) this.#deadline.arm();
     const r = this.#reader.push(chunk);
     if (r.state === 'need-more') return;
-    if (this.#headTimer !== null) clearTimeout(this.#headTimer);
-    this.#headTimer = null;
+    this.#deadline.disarm();
     if (r.state === 'error') {
       this.#fail(r.status, `refused request head: ${r.reason}`, 'head-invalid');
       return;
     }
     this.#phase = 'busy';
-    this.#valve.hold(HOLD.judge);
     this.#handle(r.head, Buffer.from(r.rest)).catch((err: Error) => {
       reportError(this.#ctx, this.#flow, 'internal', `serving a request: ${err.message}`);
       this.#destroy();
@@ -115,26 +120,14 @@ export class HttpSession {
   }
 
   async #handle(head: RequestHead, rest: Buffer): Promise<void> {
+    const refused = refusal(head, this.#explicit);
+    if (refused !== null) return this.#fail(400, refused, 'head-invalid');
     if (head.method === 'CONNECT') {
-      if (!this.#explicit)
-        return this.#fail(400, 'connect is served on the explicit proxy port only', 'head-invalid');
       this.#phase = 'tunnel';
+      // Held until the tunnel listens: with no 'data' listener a flowing socket drops bytes.
+      this.#valve.hold(HOLD.judge);
       this.#client.off('data', this.#onData);
       return openTunnel(this.#ctx, this.#flow, this.#valve, head, rest);
-    }
-    if (this.#explicit && head.form !== 'absolute') {
-      return this.#fail(
-        400,
-        `a proxy request needs an absolute http:// target, not "${head.path}"`,
-        'head-invalid',
-      );
-    }
-    if (head.scheme === 'https') {
-      return this.#fail(
-        400,
-        'https urls go through connect, the proxy does not open tls for you',
-        'head-invalid',
-      );
     }
     const flow = this.#flow;
     const port = this.#explicit ? head.port : this.#ctx.ports.http;
@@ -149,20 +142,20 @@ export class HttpSession {
     if (j.decision.action === 'block') return this.#block(head);
     if (j.unresolved)
       return this.#fail(502, `the name "${head.host}" could not be resolved`, 'lookup-failed');
-    const link = await this.#link(j.addresses, port);
+    this.#forwarded = { head, addresses: j.addresses, port, retried: false };
+    // An idle pooled connection to the judged (first) address, else a new one.
+    const pooled = this.#ctx.pool.take(j.addresses[0], port);
+    const link = pooled ?? (await this.#dial(j.addresses, port));
     if (link === null || this.#isClosed()) return;
+    this.#origin = link;
+    flow.destinationAddress = link.address;
     this.#forward(head, rest, link);
   }
 
-  // RFC 7725 §3: the 451 names the order in a blocked-by link; the body is its notice.
   #block(head: RequestHead): void {
-    const d = this.#flow.decision;
-    const order = orderOf(this.#ctx.deps.policy(), d);
-    const accept = head.headers.find(([n]) => n === 'accept')?.[1];
     // A request body would have to be read and thrown away: close instead.
     const close = !head.keepAlive || head.body !== 'none' || this.#clientEnded;
-    const settings = this.#ctx.deps.settings;
-    const bytes = blockedResponse(order, d.orderId, settings.operatorUrl, wantsJson(accept), close);
+    const bytes = blockedFor(this.#ctx, head, this.#flow.decision, close);
     this.#flow.bytesDown += bytes.length;
     if (close) {
       this.#phase = 'closed';
@@ -173,63 +166,53 @@ export class HttpSession {
     this.#next();
   }
 
-  async #link(addresses: readonly string[], port: number): Promise<OriginLink | null> {
-    const current = this.#origin;
-    if (current?.usable && current.key === `${addresses[0]}|${port}`) return current;
-    current?.socket.destroy();
-    this.#origin = null;
-    const r = await dial(addresses, port, this.#ctx.deps.settings.connectTimeoutMs);
-    if (!r.ok) {
-      const why = `connecting to the origin on port ${port} failed: ${r.message}`;
-      this.#fail(r.timeout ? 504 : 502, why, r.timeout ? 'origin-timeout' : 'connect-failed');
+  async #dial(addresses: readonly string[], port: number): Promise<OriginLink | null> {
+    const { connectTimeoutMs, idleTimeoutMs } = this.#ctx.deps.settings;
+    const r = await dialLink(addresses, port, connectTimeoutMs, idleTimeoutMs);
+    if (!('socket' in r)) {
+      this.#fail(r.status, r.message, r.kind);
       return null;
     }
-    if (this.#isClosed()) {
-      r.socket.destroy();
-      return null;
-    }
-    const link = new OriginLink(r.socket, r.address, port);
-    link.socket.setTimeout(this.#ctx.deps.settings.idleTimeoutMs, () => link.socket.destroy());
-    this.#origin = link;
-    this.#flow.destinationAddress = r.address;
-    return link;
+    if (this.#isClosed()) r.socket.destroy();
+    return this.#isClosed() ? null : r;
   }
 
   #forward(head: RequestHead, rest: Buffer, link: OriginLink): void {
-    const settings = this.#ctx.deps.settings;
-    const requestBody: Framing =
-      head.body === 'chunked'
-        ? { kind: 'chunked' }
-        : head.body === 'length'
-          ? { kind: 'length', length: head.contentLength }
-          : { kind: 'none' };
     const exchange = new Exchange({
       client: this.#valve,
       link,
       flow: this.#flow,
       method: head.method,
-      requestBody,
+      requestBody: requestFraming(head),
       clientKeepAlive: head.keepAlive && !this.#clientEnded,
       via: this.#ctx.via,
-      responseTimeoutMs: settings.idleTimeoutMs,
+      responseTimeoutMs: this.#ctx.deps.settings.idleTimeoutMs,
       onThrottled: (n) => this.#ctx.deps.metrics.throttledBytes(n),
       done: (r) => this.#exchanged(r),
-      failed: (status, message) => this.#exchangeFailed(status, message),
+      failed: (status, message, unanswered) => this.#exchangeFailed(status, message, unanswered),
     });
     this.#exchange = exchange;
     this.#phase = exchange.readingBody ? 'body' : 'wait';
+    // Corked: the head and the body bytes already in hand leave in one write.
+    link.socket.cork();
     exchange.start(formatOriginHead(head, { via: this.#ctx.via }));
     const pending = rest.length > 0 ? [rest, ...this.#pending] : this.#pending;
     this.#pending = [];
+    this.#pendingBytes = 0;
     for (const chunk of pending) this.#data(chunk);
+    link.socket.uncork();
     this.#valve.release(HOLD.judge);
   }
 
   #exchanged(r: ExchangeResult): void {
     this.#exchange = null;
-    if (!r.originReusable) {
-      this.#origin?.socket.destroy();
-      this.#origin = null;
+    this.#forwarded = null;
+    const link = this.#origin;
+    this.#origin = null;
+    // RFC 9112 §9.3: only a complete exchange on a connection both ends keep is reused.
+    if (link !== null) {
+      if (r.originReusable) this.#ctx.pool.put(link);
+      else link.socket.destroy();
     }
     if (r.clientClose || this.#clientEnded) {
       this.#phase = 'closed';
@@ -239,15 +222,36 @@ export class HttpSession {
     this.#next();
   }
 
-  #exchangeFailed(status: 502 | 504 | null, message: string): void {
+  #exchangeFailed(status: 502 | 504 | null, message: string, unanswered: boolean): void {
     this.#exchange = null;
+    const reused = this.#origin?.reused === true;
     this.#origin = null;
+    const f = this.#forwarded;
+    // A reused connection closed before any answer: retried once on a new one (see mayRetry).
+    if (f !== null && mayRetry(f, status, unanswered, reused) && !this.#isClosed()) {
+      f.retried = true;
+      this.#phase = 'busy';
+      this.#retry(f).catch((err: Error) => {
+        reportError(this.#ctx, this.#flow, 'internal', `retrying a request: ${err.message}`);
+        this.#destroy();
+      });
+      return;
+    }
+    this.#forwarded = null;
     const kind: ProxyErrorKind = status === 504 ? 'origin-timeout' : 'origin-failed';
     if (status !== null) this.#fail(status, message, kind);
     else {
       reportError(this.#ctx, this.#flow, kind, message);
       this.#destroy();
     }
+  }
+
+  async #retry(f: Forwarded): Promise<void> {
+    const link = await this.#dial(f.addresses, f.port);
+    if (link === null || this.#isClosed()) return;
+    this.#origin = link;
+    this.#flow.destinationAddress = link.address;
+    this.#forward(f.head, EMPTY, link);
   }
 
   // Ready for the next request on this connection (RFC 9112 §9.3 persistence).
@@ -257,6 +261,7 @@ export class HttpSession {
     this.#valve.release(HOLD.judge | HOLD.pipeline);
     const pending = this.#pending;
     this.#pending = [];
+    this.#pendingBytes = 0;
     for (const chunk of pending) this.#data(chunk);
   }
 
@@ -265,7 +270,7 @@ export class HttpSession {
     // Half-closed between requests: nothing more will come, so close (an exchange closes at its end).
     if (this.#phase === 'head') {
       this.#phase = 'closed';
-      if (this.#headTimer !== null) clearTimeout(this.#headTimer);
+      this.#deadline.stop();
       finish(this.#client);
     }
   }
@@ -274,7 +279,7 @@ export class HttpSession {
     if (this.#phase === 'closed') return;
     reportError(this.#ctx, this.#flow, kind, message);
     this.#phase = 'closed';
-    if (this.#headTimer !== null) clearTimeout(this.#headTimer);
+    this.#deadline.stop();
     this.#exchange?.abort();
     this.#origin?.socket.destroy();
     const bytes = errorResponse(status, message);
@@ -284,8 +289,7 @@ export class HttpSession {
 
   #destroy(): void {
     this.#phase = 'closed';
-    if (this.#headTimer !== null) clearTimeout(this.#headTimer);
-    this.#headTimer = null;
+    this.#deadline.stop();
     this.#exchange?.abort();
     this.#exchange = null;
     this.#origin?.socket.destroy();

@@ -33,21 +33,27 @@ const HOP_BY_HOP = new Set([
  */
 export function formatOriginHead(head: RequestHead, options: OriginHeadOptions): Buffer {
   const target = head.form === 'authority' ? head.authority : head.path;
-  const lines = [`${head.method} ${target} HTTP/1.1`, `host: ${head.authority}`];
-  const drop = new Set(head.connection);
+  // Built as one string (no line array, no Sets when Connection names nothing): this runs per request.
+  let text = `${head.method} ${target} HTTP/1.1\r\nhost: ${head.authority}\r\n`;
+  const drop = head.connection;
+  let lengthWritten = false;
   for (const [name, value] of head.headers) {
-    if (name === 'host' || HOP_BY_HOP.has(name) || drop.has(name)) continue;
+    if (name === 'host' || HOP_BY_HOP.has(name) || (drop.length > 0 && drop.includes(name))) continue;
     if (name === 'content-length') {
-      lines.push(`content-length: ${head.contentLength}`);
-      drop.add(name);
-    } else lines.push(`${name}: ${value}`);
+      if (!lengthWritten) text += `content-length: ${head.contentLength}\r\n`;
+      lengthWritten = true;
+    } else text += `${name}: ${value}\r\n`;
   }
-  const allowed = new Set(options.upgradeProtocols ?? []);
-  const upgrades = (head.upgrade ?? '').split(',').map((p) => p.trim());
-  const kept = upgrades.filter((p) => p !== '' && allowed.has(p.split('/')[0].toLowerCase()));
-  if (kept.length > 0) lines.push(`upgrade: ${kept.join(', ')}`);
+  const kept = head.upgrade === null ? [] : keptUpgrades(head.upgrade, options.upgradeProtocols ?? []);
+  if (kept.length > 0) text += `upgrade: ${kept.join(', ')}\r\n`;
   const connection = [...(kept.length > 0 ? ['upgrade'] : []), ...(options.close ? ['close'] : [])];
-  if (connection.length > 0) lines.push(`connection: ${connection.join(', ')}`);
-  lines.push(`via: ${head.version} ${options.via}`, '', '');
-  return Buffer.from(lines.join('\r\n'), 'latin1');
+  if (connection.length > 0) text += `connection: ${connection.join(', ')}\r\n`;
+  text += `via: ${head.version} ${options.via}\r\n\r\n`;
+  return Buffer.from(text, 'latin1');
+}
+
+function keptUpgrades(upgrade: string, allowedList: readonly string[]): string[] {
+  const allowed = new Set(allowedList);
+  const upgrades = upgrade.split(',').map((p) => p.trim());
+  return upgrades.filter((p) => p !== '' && allowed.has(p.split('/')[0].toLowerCase()));
 }

@@ -11,6 +11,7 @@ import { type ListeningServer, listenTcp } from './listeners/server.js';
 import { serveTransparentHttp } from './listeners/transparent-http.js';
 import { serveTransparentTls } from './listeners/transparent-tls.js';
 import { LiveTable } from './live.js';
+import { OriginPool } from './origin-pool.js';
 import { ThrottleRegistry } from './throttle.js';
 import type { ListenerKind, ProxyDeps, ProxyServer } from './types.js';
 
@@ -28,6 +29,14 @@ export function createProxy(deps: ProxyDeps): ProxyServer {
     now,
     live: new LiveTable(deps.settings.maxConnectionsPerSource),
     throttles: new ThrottleRegistry(),
+    pool: new OriginPool({
+      maxIdlePerOrigin: deps.settings.originPool?.maxIdlePerOrigin ?? 128,
+      maxIdle: deps.settings.originPool?.maxIdle ?? 4096,
+      // Below common origin keep-alive timeouts (Apache 5 s, nginx 75 s), as undici's 4 s is.
+      idleTimeoutMs: Math.min(deps.settings.originPool?.idleTimeoutMs ?? 4000, deps.settings.idleTimeoutMs),
+      // Ages, not timestamps: monotonic, whatever clock the records are stamped with.
+      now: () => performance.now(),
+    }),
     via: deps.settings.via ?? 'gatehouse',
     ports: {
       http: deps.settings.transparentPorts?.http ?? 80,
@@ -60,6 +69,7 @@ export function createProxy(deps: ProxyDeps): ProxyServer {
     async close() {
       const all = servers.splice(0);
       await Promise.all(all.map((s) => s.close()));
+      ctx.pool.close();
       ctx.throttles.close();
     },
   };

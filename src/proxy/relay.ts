@@ -10,6 +10,9 @@ import type { Socket } from 'node:net';
 import type { Direction, Flow, ThrottleListener } from './flow.js';
 import type { ThrottleTicket } from './throttle.js';
 
+// Up to this many bytes, a head and the body that follows it are copied into one write.
+const COALESCE_BYTES = 16 * 1024;
+
 /** Reasons to keep a socket paused; it reads again only when none is left. */
 export const HOLD = { drain: 1, queue: 2, judge: 4, pipeline: 8 } as const;
 
@@ -75,6 +78,22 @@ export class Channel implements ThrottleListener {
     this.#queue.push(chunk);
     this.#src.hold(HOLD.queue);
     this.#next();
+  }
+
+  /**
+   * Sends `a` then `b` in one socket write: copied into one buffer when small (cheaper than a
+   * writev of two), else corked so the kernel still gets one writev.
+   */
+  writeTogether(a: Buffer, b: Buffer): void {
+    const n = a.length + b.length;
+    if (b.length === 0 || n <= COALESCE_BYTES) {
+      this.write(b.length === 0 ? a : Buffer.concat([a, b], n));
+      return;
+    }
+    this.#dst.cork();
+    this.write(a);
+    this.write(b);
+    this.#dst.uncork();
   }
 
   /** Calls `fn` once nothing is queued any more (now, if nothing is). */
@@ -146,6 +165,9 @@ export class Channel implements ThrottleListener {
     this.#src.hold(HOLD.drain);
     this.#dst.once('drain', () => {
       this.#draining = false;
+      // Closed meanwhile (its exchange is over; the origin socket may carry another's): close()
+      // already gave back the hold, and this channel has nothing left to send.
+      if (this.#closed) return;
       this.#src.release(HOLD.drain);
       this.#next();
     });

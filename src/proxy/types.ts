@@ -81,6 +81,18 @@ export interface ProxySettings {
   readonly transparentPorts?: { readonly http?: number; readonly tls?: number };
   /** received-by in Via (RFC 9110 §7.6.3); default `gatehouse`. */
   readonly via?: string;
+  /** Idle plaintext-HTTP origin connections kept for reuse (see origin-pool.ts). */
+  readonly originPool?: OriginPoolSettings;
+}
+
+/** Limits of the origin keep-alive pool; every field has a default. */
+export interface OriginPoolSettings {
+  /** Idle connections kept per (origin address, port); default 128; 0 turns pooling off. */
+  readonly maxIdlePerOrigin?: number;
+  /** Idle connections kept in all; default 4096. */
+  readonly maxIdle?: number;
+  /** An idle connection is closed after this long (default 4 s, at most idleTimeoutMs). */
+  readonly idleTimeoutMs?: number;
 }
 
 /** Everything the proxy needs, injected by the composition root. */

@@ -22,9 +22,13 @@ export async function listenTcp(
   const sockets = new Set<net.Socket>();
   // allowHalfOpen: a client that half-closes after its request still reads the response.
   const server = net.createServer({ allowHalfOpen: true, noDelay: true, pauseOnConnect: false });
+  // One function for every socket (`this` is the socket), not a closure per connection.
+  const forget = function (this: net.Socket) {
+    sockets.delete(this);
+  };
   server.on('connection', (socket) => {
     sockets.add(socket);
-    socket.once('close', () => sockets.delete(socket));
+    socket.once('close', forget);
     serve(socket);
   });
   await new Promise<void>((resolve, reject) => {

@@ -25,11 +25,13 @@ import { createProxy } from './proxy/proxy.js';
 import type { ListenerKind, ProxyServer } from './proxy/types.js';
 import { createExporters } from './records/exporters/create.js';
 import type { RecordExporter } from './records/exporters/exporter.js';
-import { type Records, startRecords } from './records/pipeline.js';
+import { type Records, type RecordsDatabase, startRecords } from './records/pipeline.js';
+import { type AsyncReports, openPostgresRecords, postgresRecordsUrl } from './records/postgres-records.js';
 import { createPseudonymiser } from './records/pseudonym.js';
 import { createReports, type Reports } from './records/report.js';
 import { createRetentionJob } from './records/retention.js';
-import { openRecordsDb } from './records/retention-db.js';
+import { openRecordsDb, type RecordsDb } from './records/retention-db.js';
+import { createDeferredPostgresSink } from './records/sinks/postgres-deferred.js';
 import { recordsDbPath } from './records/sinks/sqlite.js';
 import { openStore } from './store/open.js';
 import type { Store } from './store/types.js';
@@ -109,6 +111,8 @@ export async function startGateway(initial: GatehouseConfig, logger: Logger): Pr
       },
       onWritten: (kind, n) => metrics.recordsWritten.inc({ kind }, n),
       exporters: startExporters(initial, metrics, logger),
+      // records.store = postgres://…: the nodes sharing it share records; the spool stays in front.
+      ...recordsSink(initial),
     });
     closers.push(() => records.close());
     // Hit counts per order for the console and the register (no identities).
@@ -324,12 +328,16 @@ function startRetention(
   store: Store,
   leases: () => LeaseIndex | null,
   closers: (() => Promise<void> | void)[],
-): Reports {
+): Reports | AsyncReports {
   const r = config.records.retention;
-  const db = openRecordsDb(recordsDbPath(config.dataDir));
+  const classify = createDestinationClassifier(config.proxy.domesticPrefixes).classify;
+  const url = postgresRecordsUrl(config.records);
+  // PostgreSQL records: every node may run the job; the steps serialise on the database (postgres-records.ts).
+  const pgRecords = url === undefined ? null : openPostgresRecords(url, classify);
+  const db = pgRecords === null ? openRecordsDb(recordsDbPath(config.dataDir)) : null;
   const log = componentLogger(logger, 'retention');
   const job = createRetentionJob({
-    db,
+    ...(pgRecords === null ? { db: db as RecordsDb } : { steps: pgRecords.steps }),
     keyDir: join(config.dataDir, 'keys', 'pseudonym'),
     retention: { dns: r.dns, flow: r.flow, lease: r.lease },
     intervalMs: r.interval,
@@ -359,12 +367,13 @@ function startRetention(
   job.start();
   closers.push(async () => {
     await job.close();
-    db.close();
+    db?.close();
+    await pgRecords?.close();
   });
-  return createReports(db, createDestinationClassifier(config.proxy.domesticPrefixes).classify);
+  return pgRecords?.reports ?? createReports(db as RecordsDb, classify);
 }
 
-/** `read`, computed at most once a minute. */
+/** `read`, computed at most once a minute (a failed asynchronous read is retried at the next call). */
 function everyMinute<T>(read: () => T): () => T {
   let value: T | undefined;
   let at = Number.NEGATIVE_INFINITY;
@@ -373,9 +382,20 @@ function everyMinute<T>(read: () => T): () => T {
     if (value === undefined || now - at >= 60_000) {
       value = read();
       at = now;
+      if (value instanceof Promise) {
+        value.catch(() => {
+          at = Number.NEGATIVE_INFINITY;
+        });
+      }
     }
     return value;
   };
+}
+
+/** The records sink for `records.store` as a PostgreSQL URL (opened at the first write); none for `local`. */
+function recordsSink(config: GatehouseConfig): { sink?: RecordsDatabase } {
+  const url = postgresRecordsUrl(config.records);
+  return url === undefined ? {} : { sink: createDeferredPostgresSink({ url }) };
 }
 
 /**

@@ -1,6 +1,7 @@
 /**
  * The scoped query a warrant runs: records of ONE target within ONE window, read from the records
- * database opened read-only, nothing else. The target decides the filter:
+ * database (SQLite opened read-only, or PostgreSQL in a read-only transaction), nothing else; the
+ * same parameterised SQL on both (`?` numbered for PostgreSQL). The target decides the filter:
  *
  *   subscriber    its pseudonym in each epoch of the window (from the epoch key files); an epoch
  *                 whose key is gone is reported unlinkable and contributes nothing
@@ -13,8 +14,10 @@
  */
 import { existsSync } from 'node:fs';
 import Database from 'better-sqlite3';
+import pg from 'pg';
 import { GatehouseError } from '../core/errors.js';
 import { epochsIn, pastPseudonym } from '../records/pseudonym-lookup.js';
+import { numbered, redact } from '../records/sinks/postgres.js';
 import { DNS_COLUMNS, dnsRecord, FLOW_COLUMNS, flowRecord, type SqlValue } from '../records/sinks/sql.js';
 import type { WarrantRecord, WarrantTarget } from './types.js';
 
@@ -22,6 +25,8 @@ import type { WarrantRecord, WarrantTarget } from './types.js';
 export interface RecordsScope {
   /** The records database (`recordsDbPath(dataDir)`). */
   readonly dbPath: string;
+  /** The records database on PostgreSQL (`records.store`), instead of `dbPath`. */
+  readonly url?: string;
   /** `<dataDir>/keys/pseudonym`. */
   readonly keyDir: string;
   readonly epochMs: number;
@@ -83,48 +88,95 @@ export function pseudonymsFor(
   return { pseudonyms, unlinkableEpochs };
 }
 
-/** Runs the warrant's query. GH_ERR_WARRANT_RECORDS when the records database cannot be read. */
-export function queryScopedRecords(
+/** The two selects of a scoped query (`?` placeholders; both dialects run them) and their parameters. */
+function scopedSql(filter: Filter): { dns: string; flows: string } {
+  return {
+    dns:
+      `SELECT ${names(DNS_COLUMNS)} FROM dns_queries WHERE time_ms >= ? AND time_ms < ? AND ${filter.dns} ` +
+      'ORDER BY time_ms, id LIMIT ?',
+    flows:
+      `SELECT ${names(FLOW_COLUMNS)} FROM flows WHERE start_ms >= ? AND end_ms <= ? AND ${filter.flow} ` +
+      'ORDER BY start_ms, id LIMIT ?',
+  };
+}
+
+/** Both kinds merged in time order, cut at `maxResults`. */
+function merge(
+  dns: SqlValue[][],
+  flows: SqlValue[][],
+  maxResults: number,
+): Omit<ScopedRecords, 'unlinkableEpochs'> {
+  const records: WarrantRecord[] = [
+    ...dns.map((v) => ({ kind: 'dns' as const, time: Number(v[0]), record: { ...dnsRecord(v) } })),
+    ...flows.map((v) => ({ kind: 'flow' as const, time: Number(v[0]), record: { ...flowRecord(v) } })),
+  ].sort((a, b) => a.time - b.time);
+  const truncated = records.length > maxResults;
+  return { records: truncated ? records.slice(0, maxResults) : records, truncated };
+}
+
+/** Reads the SQLite records database (opened read-only for this query only). */
+function readSqlite(path: string, sql: { dns: string; flows: string }, params: SqlValue[]) {
+  // No records database yet means nothing was ever recorded: an empty result, not an error.
+  if (!existsSync(path)) return { dns: [], flows: [] };
+  const db = new Database(path, { readonly: true, fileMustExist: true });
+  try {
+    const run = (text: string) =>
+      db
+        .prepare(text)
+        .raw()
+        .all(...params) as SqlValue[][];
+    return { dns: run(sql.dns), flows: run(sql.flows) };
+  } finally {
+    db.close();
+  }
+}
+
+/** Reads the PostgreSQL records database on one connection, both selects in one snapshot. */
+async function readPostgres(url: string, sql: { dns: string; flows: string }, params: SqlValue[]) {
+  const client = new pg.Client({ connectionString: url, application_name: 'gatehouse-warrant' });
+  client.on('error', () => {});
+  await client.connect();
+  try {
+    await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+    // The records tables are created by the first node that writes: none yet means no records.
+    const exists = await client.query("SELECT to_regclass('dns_queries') IS NOT NULL AS ok");
+    if (exists.rows[0]?.ok !== true) return { dns: [], flows: [] };
+    const run = async (text: string) =>
+      (await client.query<SqlValue[]>({ text: numbered(text), values: params, rowMode: 'array' })).rows;
+    const result = { dns: await run(sql.dns), flows: await run(sql.flows) };
+    await client.query('COMMIT');
+    return result;
+  } finally {
+    await client.end().catch(() => {});
+  }
+}
+
+/**
+ * Runs the warrant's query, on PostgreSQL when `scope.url` is set, else on the SQLite file.
+ * GH_ERR_WARRANT_RECORDS when the records database cannot be read.
+ */
+export async function queryScopedRecords(
   target: WarrantTarget,
   from: number,
   to: number,
   scope: RecordsScope,
-): ScopedRecords {
+): Promise<ScopedRecords> {
   const { pseudonyms, unlinkableEpochs } = pseudonymsFor(target, from, to, scope);
   const filter = filterFor(target, pseudonyms);
-  // No records database yet means nothing was ever recorded: an empty result, not an error.
-  if (filter === null || !existsSync(scope.dbPath))
-    return { records: [], unlinkableEpochs, truncated: false };
-  let db: Database.Database | undefined;
+  if (filter === null) return { records: [], unlinkableEpochs, truncated: false };
+  const sql = scopedSql(filter);
+  const params: SqlValue[] = [from, to, ...filter.params, scope.maxResults + 1];
+  const where = scope.url === undefined ? scope.dbPath : redact(scope.url);
   try {
-    db = new Database(scope.dbPath, { readonly: true, fileMustExist: true });
-    const limit = scope.maxResults + 1;
-    const dns = db
-      .prepare(
-        `SELECT ${names(DNS_COLUMNS)} FROM dns_queries WHERE time_ms >= ? AND time_ms < ? AND ${filter.dns} ` +
-          'ORDER BY time_ms, id LIMIT ?',
-      )
-      .raw()
-      .all(from, to, ...filter.params, limit) as SqlValue[][];
-    const flows = db
-      .prepare(
-        `SELECT ${names(FLOW_COLUMNS)} FROM flows WHERE start_ms >= ? AND end_ms <= ? AND ${filter.flow} ` +
-          'ORDER BY start_ms, id LIMIT ?',
-      )
-      .raw()
-      .all(from, to, ...filter.params, limit) as SqlValue[][];
-    const records: WarrantRecord[] = [
-      ...dns.map((v) => ({ kind: 'dns' as const, time: Number(v[0]), record: { ...dnsRecord(v) } })),
-      ...flows.map((v) => ({ kind: 'flow' as const, time: Number(v[0]), record: { ...flowRecord(v) } })),
-    ].sort((a, b) => a.time - b.time);
-    const truncated = records.length > scope.maxResults;
-    return { records: truncated ? records.slice(0, scope.maxResults) : records, unlinkableEpochs, truncated };
+    const rows =
+      scope.url === undefined
+        ? readSqlite(scope.dbPath, sql, params)
+        : await readPostgres(scope.url, sql, params);
+    return { ...merge(rows.dns, rows.flows, scope.maxResults), unlinkableEpochs };
   } catch (err) {
     const why = err instanceof Error ? err.message : String(err);
-    throw new GatehouseError('GH_ERR_WARRANT_RECORDS', `reading records "${scope.dbPath}": ${why}`, [], {
+    throw new GatehouseError('GH_ERR_WARRANT_RECORDS', `reading records "${where}": ${why}`, [], {
       cause: err,
     });
-  } finally {
-    db?.close();
   }
 }

@@ -32,6 +32,8 @@ export interface WarrantServiceOptions {
   readonly dataDir: string;
   /** The records database; defaults to `recordsDbPath(dataDir)`. */
   readonly recordsPath?: string;
+  /** The records database on PostgreSQL (`records.store` as a URL); replaces `recordsPath`. */
+  readonly recordsUrl?: string;
   /** Pseudonym epoch length (must match the gateway's); a day by default. */
   readonly epochMs?: number;
   readonly clock?: () => number;
@@ -92,6 +94,7 @@ export function createWarrantService(o: WarrantServiceOptions): WarrantService {
   const warrants = store.warrants;
   const scope = {
     dbPath: o.recordsPath ?? recordsDbPath(o.dataDir),
+    ...(o.recordsUrl === undefined ? {} : { url: o.recordsUrl }),
     keyDir: join(o.dataDir, 'keys', 'pseudonym'),
     epochMs: o.epochMs ?? EPOCH_MS,
     maxResults: access.maxResults,
@@ -136,7 +139,7 @@ export function createWarrantService(o: WarrantServiceOptions): WarrantService {
       if (w.status !== 'approved' && !(w.status === 'requested' && w.urgency === 'urgent')) {
         throw new GatehouseError('GH_ERR_WARRANT_STATE', `warrant ${id} is ${w.status}; cannot execute`);
       }
-      const found = queryScopedRecords(w.target, w.from, w.to, scope);
+      const found = await queryScopedRecords(w.target, w.from, w.to, scope);
       const now = clock();
       const result = { ...found, sha256: resultsSha256(found.records) };
       const due = {

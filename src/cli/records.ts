@@ -1,13 +1,19 @@
 /**
  * `gatehouse records retention [--run]` and `gatehouse records report`: what is kept and until
- * when, and the aggregate reports (docs/records.md). Reads `<data>/records.db` and the pseudonym
- * keys directly; safe beside a running gateway (WAL, busy timeout).
+ * when, and the aggregate reports (docs/records.md). Reads `<data>/records.db` (or the PostgreSQL
+ * records database of `records.store`) and the pseudonym keys directly; safe beside a running
+ * gateway (WAL and busy timeout; on PostgreSQL, the advisory lock of postgres-records.ts).
  */
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { formatDuration } from '../config/units.js';
 import { GatehouseError } from '../core/errors.js';
 import { createDestinationClassifier } from '../proxy/destination-class.js';
+import {
+  openPostgresRecords,
+  type PostgresRecords,
+  postgresRecordsUrl,
+} from '../records/postgres-records.js';
 import { createReports } from '../records/report.js';
 import {
   monthlyTotalsCsv,
@@ -18,7 +24,7 @@ import {
 } from '../records/report-csv.js';
 import { createRetentionJob, type RetentionPeriods } from '../records/retention.js';
 import { openRecordsDb, type RecordsDb } from '../records/retention-db.js';
-import { type RetentionStatus, retentionStatus } from '../records/retention-status.js';
+import { type RetentionStatus, retentionStatus, statusOf } from '../records/retention-status.js';
 import { recordsDbPath } from '../records/sinks/sqlite.js';
 import type { Context } from './context.js';
 import { parseTime } from './context.js';
@@ -32,10 +38,25 @@ function periods(ctx: Context): RetentionPeriods {
   return { dns: r.dns, flow: r.flow, lease: r.lease };
 }
 
-async function withDb(ctx: Context, fn: (db: RecordsDb) => unknown): Promise<void> {
+/** The records database of `records.store`: the SQLite file in the data directory, or PostgreSQL. */
+type RecordsSource = { readonly db: RecordsDb; readonly pg?: never } | { readonly pg: PostgresRecords };
+
+const classifyOf = (ctx: Context) => createDestinationClassifier(ctx.config.proxy.domesticPrefixes).classify;
+
+async function withDb(ctx: Context, fn: (src: RecordsSource) => unknown): Promise<void> {
+  const url = postgresRecordsUrl(ctx.config.records);
+  if (url !== undefined) {
+    const pg = openPostgresRecords(url, classifyOf(ctx));
+    try {
+      await fn({ pg });
+    } finally {
+      await pg.close();
+    }
+    return;
+  }
   const db = openRecordsDb(recordsDbPath(ctx.config.dataDir));
   try {
-    await fn(db);
+    await fn({ db });
   } finally {
     db.close();
   }
@@ -68,7 +89,7 @@ function printStatus(ctx: Context, s: RetentionStatus): void {
 }
 
 /** Runs one retention pass now, auditing each destroyed key as the acting user (or `system`). */
-async function runOnce(ctx: Context, db: RecordsDb): Promise<unknown> {
+async function runOnce(ctx: Context, src: RecordsSource): Promise<unknown> {
   const r = ctx.config.records.retention;
   let actor = 'system';
   try {
@@ -77,12 +98,12 @@ async function runOnce(ctx: Context, db: RecordsDb): Promise<unknown> {
     // No user given: the pass is the system's, as when the gateway runs it.
   }
   const job = createRetentionJob({
-    db,
+    ...(src.pg ? { steps: src.pg.steps } : { db: src.db }),
     keyDir: join(ctx.config.dataDir, 'keys', 'pseudonym'),
     retention: periods(ctx),
     intervalMs: r.interval,
     batchSize: r.batchSize,
-    classify: createDestinationClassifier(ctx.config.proxy.domesticPrefixes).classify,
+    classify: classifyOf(ctx),
     onKeyDestroyed: async (epoch, at) => {
       const store = await ctx.store();
       const object = `pseudonym-key/${epoch}`;
@@ -105,14 +126,16 @@ export function registerRecords(program: Command, wrap: Wrap): void {
     .option('--run', 'run one retention pass now (roll up, delete expired records, destroy due keys) first')
     .action(
       wrap((ctx) =>
-        withDb(ctx, async (db) => {
-          const ran = opts<{ run?: boolean }>('retention').run ? await runOnce(ctx, db) : undefined;
-          const status = retentionStatus({
-            db,
+        withDb(ctx, async (src) => {
+          const ran = opts<{ run?: boolean }>('retention').run ? await runOnce(ctx, src) : undefined;
+          const base = {
             keyDir: join(ctx.config.dataDir, 'keys', 'pseudonym'),
             retention: periods(ctx),
             now: Date.now(),
-          });
+          };
+          const status = src.pg
+            ? statusOf(base, await src.pg.seen())
+            : retentionStatus({ db: src.db, ...base });
           if (ctx.json) return ctx.printJson(ran === undefined ? status : { run: ran, ...status });
           if (ran !== undefined) ctx.print(`retention pass: ${JSON.stringify(ran)}\n`);
           printStatus(ctx, status);
@@ -130,7 +153,7 @@ export function registerRecords(program: Command, wrap: Wrap): void {
     .option('--format <format>', 'table | csv | json', 'table')
     .action(
       wrap((ctx) =>
-        withDb(ctx, (db) => {
+        withDb(ctx, async (src) => {
           const f = opts<{ type: string; from: string; to: string; format: string }>('report');
           const format = ctx.json ? 'json' : f.format;
           if (
@@ -142,18 +165,15 @@ export function registerRecords(program: Command, wrap: Wrap): void {
               `records report: expected --type traffic|monthly|orders and --format table|csv|json, got "${f.type}" and "${format}"`,
             );
           }
-          const reports = createReports(
-            db,
-            createDestinationClassifier(ctx.config.proxy.domesticPrefixes).classify,
-          );
+          const reports = src.pg ? src.pg.reports : createReports(src.db, classifyOf(ctx));
           if (f.type === 'orders') {
-            const hits = reports.orderHits();
+            const hits = await reports.orderHits();
             if (format === 'json') return ctx.printJson(Object.fromEntries(hits));
             const csv = orderHitsCsv(hits);
             return format === 'csv' ? ctx.io.out.write(csv) : ctx.print(csvAsTable(csv));
           }
           if (f.type === 'monthly') {
-            const months = reports.monthlyTotals();
+            const months = await reports.monthlyTotals();
             if (format === 'json') return ctx.printJson(months);
             const csv = monthlyTotalsCsv(months);
             return format === 'csv' ? ctx.io.out.write(csv) : ctx.print(csvAsTable(csv));
@@ -161,7 +181,7 @@ export function registerRecords(program: Command, wrap: Wrap): void {
           if (f.from === '')
             throw new GatehouseError('GH_ERR_CLI_USAGE', 'records report: --from is required');
           const now = Date.now();
-          const report = reports.trafficReport(
+          const report = await reports.trafficReport(
             parseTime(f.from, now, '--from'),
             f.to === '' ? now : parseTime(f.to, now, '--to'),
           );

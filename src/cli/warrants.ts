@@ -14,6 +14,7 @@ import { type Actor, createWarrantService, type WarrantService } from '../access
 import type { Warrant, WarrantStatus } from '../access/types.js';
 import { describeTarget } from '../access/validate.js';
 import { GatehouseError } from '../core/errors.js';
+import { postgresRecordsUrl } from '../records/postgres-records.js';
 import type { Role } from '../store/types.js';
 import type { Context } from './context.js';
 import { parseId, parseTime } from './context.js';
@@ -26,7 +27,13 @@ const ALL_ROLES: readonly Role[] = ['admin', 'operator', 'approver', 'auditor'];
 
 async function open(ctx: Context): Promise<{ service: WarrantService; actor: () => Promise<Actor> }> {
   const store = await ctx.store();
-  const service = createWarrantService({ store, access: ctx.config.access, dataDir: ctx.config.dataDir });
+  const recordsUrl = postgresRecordsUrl(ctx.config.records);
+  const service = createWarrantService({
+    store,
+    access: ctx.config.access,
+    dataDir: ctx.config.dataDir,
+    ...(recordsUrl === undefined ? {} : { recordsUrl }),
+  });
   const actor = async (): Promise<Actor> => {
     const name = ctx.user();
     const account = await store.accounts.get(name);

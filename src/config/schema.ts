@@ -76,6 +76,14 @@ const policy = obj(
 
 const records = obj(
   {
+    store: str({
+      default: 'local',
+      pattern: /^(local|postgres(ql)?:\/\/[^/\s]+\/?\S*)$/,
+      format: '"local" or a postgres:// URL',
+      doc:
+        'Where records go: "local" (SQLite records.db in dataDir) or a "postgres://" URL (may equal ' +
+        '`store`): nodes on one database share records, warrant queries, retention and reports.',
+    }),
     batchSize: int({ default: 1000, min: 1, max: 100_000, doc: 'Records written to the store per batch.' }),
     flushInterval: duration({
       default: '1s',

@@ -29,6 +29,8 @@ export interface ControlSettings {
   secureCookies: boolean;
   /** Where `gatehouse start` keeps keys (the audit head signing key is read from here, never created). */
   dataDir: string | null;
+  /** The records database on PostgreSQL (`records.store`), when records are not in `dataDir`. */
+  recordsUrl?: string;
   /** The built console (`web/dist`), or null to look for it next to the package. */
   consoleDir: string | null;
   /** Warrants (`access`): crime categories, window, deadlines, result cap. */
@@ -46,9 +48,9 @@ export interface NodeState {
   /** Blocks, throttles per order since start (no identities). */
   hits?: () => ReadonlyMap<number, OrderHits>;
   /** Hit counts from the records database (they survive restarts), for the public register. */
-  recordedHits?: () => ReadonlyMap<number, OrderHits>;
+  recordedHits?: () => ReadonlyMap<number, OrderHits> | Promise<ReadonlyMap<number, OrderHits>>;
   /** Blocks and throttles per month from the records database, for the transparency report. */
-  monthly?: () => readonly MonthlyEnforcement[];
+  monthly?: () => readonly MonthlyEnforcement[] | Promise<readonly MonthlyEnforcement[]>;
 }
 
 /** Everything a plugin may use. */

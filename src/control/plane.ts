@@ -5,6 +5,7 @@
 import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import type { GatehouseConfig } from '../config/schema.js';
+import { postgresRecordsUrl } from '../records/postgres-records.js';
 import type { Store } from '../store/types.js';
 import type { Logger } from '../telemetry/logger.js';
 import type { Metrics } from '../telemetry/metrics.js';
@@ -39,6 +40,7 @@ export function controlSettings(
     sessionIdleMs: config.http.sessionIdle,
     secureCookies: config.http.secureCookies,
     dataDir: config.dataDir,
+    ...(postgresRecordsUrl(config.records) === undefined ? {} : { recordsUrl: config.records.store }),
     consoleDir: null,
     access: config.access,
     identityKey: { keyFile: config.identity.keyFile, env },

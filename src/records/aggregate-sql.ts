@@ -8,6 +8,7 @@
  * it and moves it in the same transaction as its upserts, so running it twice counts nothing twice.
  */
 import type { Action } from '../core/decision.js';
+import type { RecordsDialect } from './sinks/sql.js';
 
 /** The record tables that are rolled up. */
 export type AggregateKind = 'dns' | 'flow';
@@ -42,7 +43,7 @@ export const RECORD_TABLE: Record<AggregateKind, 'dns_queries' | 'flows'> = {
   flow: 'flows',
 };
 
-/** Statements that create the aggregate tables (idempotent, portable SQL). */
+/** Statements that create the aggregate tables (idempotent, portable SQL: SQLite and PostgreSQL). */
 export function aggregateDdl(): string[] {
   return [
     `CREATE TABLE IF NOT EXISTS record_aggregates (
@@ -68,15 +69,24 @@ export const UPSERT_AGGREGATE = `INSERT INTO record_aggregates
   (day, kind, channel, isp, direction, verdict, order_id, throttled, count, bytes_up, bytes_down)
   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
   ON CONFLICT (day, kind, channel, isp, direction, verdict, order_id, throttled) DO UPDATE SET
-    count = count + excluded.count,
-    bytes_up = bytes_up + excluded.bytes_up,
-    bytes_down = bytes_down + excluded.bytes_down`;
+    count = record_aggregates.count + excluded.count,
+    bytes_up = record_aggregates.bytes_up + excluded.bytes_up,
+    bytes_down = record_aggregates.bytes_down + excluded.bytes_down`;
 
-const DAY = (column: string) => `strftime('%Y-%m-%d', ${column} / 1000, 'unixepoch')`;
+/**
+ * The UTC day `YYYY-MM-DD` of a millisecond column: the one place the dialects differ here
+ * (SQLite has strftime over unix seconds; PostgreSQL has to_char over a timestamp, taken in UTC).
+ */
+const DAY: Record<RecordsDialect, (column: string) => string> = {
+  sqlite: (column) => `strftime('%Y-%m-%d', ${column} / 1000, 'unixepoch')`,
+  postgres: (column) => `to_char(to_timestamp(${column} / 1000.0) AT TIME ZONE 'UTC', 'YYYY-MM-DD')`,
+};
+
+// Aliases are quoted: PostgreSQL folds unquoted identifiers to lower case (`orderid`).
 
 /** DNS queries with rowid in (lo, hi], grouped by the aggregate's dimensions. */
-export const GROUP_DNS = `SELECT ${DAY('time_ms')} AS day, isp, verdict, order_id AS orderId,
-    COUNT(*) AS count
+export const groupDnsSql = (dialect: RecordsDialect): string => `SELECT ${DAY[dialect]('time_ms')} AS day,
+    isp, verdict, order_id AS "orderId", COUNT(*) AS count
   FROM dns_queries WHERE id > ? AND id <= ?
   GROUP BY 1, isp, verdict, order_id`;
 
@@ -84,12 +94,18 @@ export const GROUP_DNS = `SELECT ${DAY('time_ms')} AS day, isp, verdict, order_i
  * Flows with rowid in (lo, hi], grouped by everything but the direction, which needs the
  * destination address (classified in JavaScript against the domestic prefixes, then dropped).
  */
-export const GROUP_FLOWS = `SELECT ${DAY('start_ms')} AS day, isp, listener, destination_address AS address,
-    verdict, order_id AS orderId, throttled, COUNT(*) AS count,
-    SUM(bytes_up) AS bytesUp, SUM(bytes_down) AS bytesDown
+export const groupFlowsSql = (dialect: RecordsDialect): string => `SELECT ${DAY[dialect]('start_ms')} AS day,
+    isp, listener, destination_address AS address, verdict, order_id AS "orderId", throttled,
+    COUNT(*) AS count, SUM(bytes_up) AS "bytesUp", SUM(bytes_down) AS "bytesDown"
   FROM flows WHERE id > ? AND id <= ?
   GROUP BY 1, isp, listener, destination_address, verdict, order_id, throttled`;
 
+/** `groupDnsSql` for SQLite. */
+export const GROUP_DNS = groupDnsSql('sqlite');
+/** `groupFlowsSql` for SQLite. */
+export const GROUP_FLOWS = groupFlowsSql('sqlite');
+
 /** The rowid `batch` rows above `lo` (or the last one), or null when none is above `lo`. */
 export const BATCH_END = (table: string) =>
-  `SELECT MAX(id) FROM (SELECT id FROM ${table} WHERE id > ? ORDER BY id LIMIT ?)`;
+  // PostgreSQL (before 16) requires the alias of a subquery in FROM; SQLite accepts it.
+  `SELECT MAX(id) FROM (SELECT id FROM ${table} WHERE id > ? ORDER BY id LIMIT ?) AS batch`;

@@ -23,49 +23,51 @@ import type { RecordsDb } from './retention-db.js';
 /** Classifies a destination address (the proxy's `createDestinationClassifier`, injected: records import only core). */
 export type ClassifyDestination = (address: string) => 'domestic' | 'international';
 
-interface DnsGroup {
+/** One group as the GROUP_* statements return it (bigint columns may come back as strings). */
+export interface RecordGroup {
   day: string;
   isp: string;
   verdict: Action;
-  orderId: number;
-  count: number;
+  orderId: number | string;
+  count: number | string;
+  listener?: string;
+  address?: string | null;
+  throttled?: number | string;
+  bytesUp?: number | string | null;
+  bytesDown?: number | string | null;
 }
 
-interface FlowGroup extends DnsGroup {
-  listener: string;
-  address: string | null;
-  throttled: number;
-  bytesUp: number;
-  bytesDown: number;
-}
+/** Reads a kind's mark (portable SQL). */
+export const MARK_SQL = 'SELECT last_id FROM record_aggregate_marks WHERE kind = ?';
+/** Sets a kind's mark (portable SQL). */
+export const SET_MARK_SQL =
+  'INSERT INTO record_aggregate_marks (kind, last_id) VALUES (?, ?) ON CONFLICT (kind) DO UPDATE SET last_id = excluded.last_id';
 
 /** The highest rowid of `kind` already rolled up (0 when none). */
 export function aggregateMark(db: RecordsDb, kind: AggregateKind): number {
-  const v = db.prepare('SELECT last_id FROM record_aggregate_marks WHERE kind = ?').pluck().get(kind);
+  const v = db.prepare(MARK_SQL).pluck().get(kind);
   return v === undefined ? 0 : Number(v);
 }
 
 /** Sets the mark (inside the caller's transaction). */
 export function setAggregateMark(db: RecordsDb, kind: AggregateKind, id: number): void {
-  db.prepare(
-    'INSERT INTO record_aggregate_marks (kind, last_id) VALUES (?, ?) ON CONFLICT (kind) DO UPDATE SET last_id = excluded.last_id',
-  ).run(kind, id);
+  db.prepare(SET_MARK_SQL).run(kind, id);
 }
 
 // CONNECT tunnels carry TLS in practice (the proxy judges them by authority, like SNI).
 const channelOf = (listener: string): Channel => (listener === 'http' ? 'http' : 'tls');
 
-/** Groups the rows of `kind` with rowid in (lo, hi] into aggregates, merging equal dimensions. */
-export function groupRows(
-  db: RecordsDb,
+/** The groups of `kind` (either dialect's GROUP_* rows) as aggregates, flows merged by direction. */
+export function aggregateRows(
   kind: AggregateKind,
-  lo: number,
-  hi: number,
+  groups: readonly RecordGroup[],
   classify: ClassifyDestination,
 ): AggregateRow[] {
   if (kind === 'dns') {
-    return (db.prepare(GROUP_DNS).all(lo, hi) as DnsGroup[]).map((g) => ({
-      ...g,
+    return groups.map((g) => ({
+      day: g.day,
+      isp: g.isp,
+      verdict: g.verdict,
       kind: 'dns',
       channel: 'dns',
       direction: 'unknown',
@@ -77,11 +79,13 @@ export function groupRows(
     }));
   }
   const merged = new Map<string, AggregateRow>();
-  for (const g of db.prepare(GROUP_FLOWS).all(lo, hi) as FlowGroup[]) {
-    const direction: Direction = g.address === null ? 'unknown' : classify(g.address);
-    const channel = channelOf(g.listener);
+  for (const g of groups) {
+    const address = g.address ?? null;
+    const direction: Direction = address === null ? 'unknown' : classify(address);
+    const channel = channelOf(g.listener ?? '');
     const throttled = Number(g.throttled) === 1;
-    const key = [g.day, channel, g.isp, direction, g.verdict, g.orderId, throttled].join('\0');
+    const orderId = Number(g.orderId);
+    const key = [g.day, channel, g.isp, direction, g.verdict, orderId, throttled].join('\0');
     const prev = merged.get(key);
     merged.set(key, {
       day: g.day,
@@ -90,14 +94,43 @@ export function groupRows(
       isp: g.isp,
       direction,
       verdict: g.verdict,
-      orderId: Number(g.orderId),
+      orderId,
       throttled,
       count: (prev?.count ?? 0) + Number(g.count),
-      bytesUp: (prev?.bytesUp ?? 0) + Number(g.bytesUp),
-      bytesDown: (prev?.bytesDown ?? 0) + Number(g.bytesDown),
+      bytesUp: (prev?.bytesUp ?? 0) + Number(g.bytesUp ?? 0),
+      bytesDown: (prev?.bytesDown ?? 0) + Number(g.bytesDown ?? 0),
     });
   }
   return [...merged.values()];
+}
+
+/** Groups the rows of `kind` with rowid in (lo, hi] into aggregates, merging equal dimensions. */
+export function groupRows(
+  db: RecordsDb,
+  kind: AggregateKind,
+  lo: number,
+  hi: number,
+  classify: ClassifyDestination,
+): AggregateRow[] {
+  const groups = db.prepare(kind === 'dns' ? GROUP_DNS : GROUP_FLOWS).all(lo, hi) as RecordGroup[];
+  return aggregateRows(kind, groups, classify);
+}
+
+/** The values of UPSERT_AGGREGATE for one aggregate. */
+export function upsertValues(r: AggregateRow): (string | number)[] {
+  return [
+    r.day,
+    r.kind,
+    r.channel,
+    r.isp,
+    r.direction,
+    r.verdict,
+    r.orderId,
+    r.throttled ? 1 : 0,
+    r.count,
+    r.bytesUp,
+    r.bytesDown,
+  ];
 }
 
 /**
@@ -120,19 +153,7 @@ export function rollUpStep(
       const hi = Number(hiValue);
       let records = 0;
       for (const r of groupRows(db, kind, lo, hi, classify)) {
-        upsert.run(
-          r.day,
-          r.kind,
-          r.channel,
-          r.isp,
-          r.direction,
-          r.verdict,
-          r.orderId,
-          r.throttled ? 1 : 0,
-          r.count,
-          r.bytesUp,
-          r.bytesDown,
-        );
+        upsert.run(...upsertValues(r));
         records += r.count;
       }
       setAggregateMark(db, kind, hi);

@@ -49,13 +49,32 @@ export interface RetentionStatusOptions {
   readonly oldestLease?: number | null;
 }
 
-/** Reads the retention status of a records database and key directory. */
+/** What a records database holds, as the status needs it (either engine). */
+export interface RecordsSeen {
+  readonly oldestDns: number | null;
+  readonly oldestFlow: number | null;
+  readonly marks: { readonly dns: number; readonly flow: number };
+  /** Where the records are, for the `where` column (`records.db`, a redacted PostgreSQL URL). */
+  readonly where: string;
+}
+
+/** Reads the retention status of a SQLite records database and key directory. */
 export function retentionStatus(o: RetentionStatusOptions): RetentionStatus {
-  const epochMs = o.epochMs ?? DEFAULT_EPOCH_MS;
   const oldest = (sql: string): number | null => {
     const v = o.db.prepare(sql).pluck().get();
     return v === null || v === undefined ? null : Number(v);
   };
+  return statusOf(o, {
+    oldestDns: oldest('SELECT MIN(time_ms) FROM dns_queries'),
+    oldestFlow: oldest('SELECT MIN(start_ms) FROM flows'),
+    marks: { dns: aggregateMark(o.db, 'dns'), flow: aggregateMark(o.db, 'flow') },
+    where: 'records.db',
+  });
+}
+
+/** The retention status from what the records database holds and the key directory. */
+export function statusOf(o: Omit<RetentionStatusOptions, 'db'>, seen: RecordsSeen): RetentionStatus {
+  const epochMs = o.epochMs ?? DEFAULT_EPOCH_MS;
   const kind = (k: KindRetention['kind'], first: number | null, where: string): KindRetention => ({
     kind: k,
     retentionMs: o.retention[k],
@@ -66,8 +85,8 @@ export function retentionStatus(o: RetentionStatusOptions): RetentionStatus {
   return {
     now: o.now,
     kinds: [
-      kind('dns', oldest('SELECT MIN(time_ms) FROM dns_queries'), 'records.db dns_queries'),
-      kind('flow', oldest('SELECT MIN(start_ms) FROM flows'), 'records.db flows'),
+      kind('dns', seen.oldestDns, `${seen.where} dns_queries`),
+      kind('flow', seen.oldestFlow, `${seen.where} flows`),
       kind('lease', o.oldestLease ?? null, 'lease history in the gateway’s memory'),
     ],
     keys: listEpochKeys(o.keyDir).map((k) => ({
@@ -76,6 +95,6 @@ export function retentionStatus(o: RetentionStatusOptions): RetentionStatus {
       to: (k.epoch + 1) * epochMs,
       destroyAt: keyDestroyAt(k.epoch, epochMs, o.retention),
     })),
-    aggregatedUpTo: { dns: aggregateMark(o.db, 'dns'), flow: aggregateMark(o.db, 'flow') },
+    aggregatedUpTo: seen.marks,
   };
 }

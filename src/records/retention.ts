@@ -38,9 +38,19 @@ export interface RetentionResult {
   readonly keysDestroyed: readonly number[];
 }
 
-/** Options of `createRetentionJob`. */
+/**
+ * The two database steps of a run, each bounded to `batch` rows and returning how many it handled
+ * (0 when done): SQLite (`sqliteRetentionSteps`) and PostgreSQL (records-postgres.ts).
+ */
+export interface RetentionSteps {
+  rollUp(kind: AggregateKind, batch: number, classify: ClassifyDestination): number | Promise<number>;
+  deleteExpired(kind: AggregateKind, cutoff: number, batch: number): number | Promise<number>;
+}
+
+/** Options of `createRetentionJob`: the records database as a SQLite connection (`db`) or as `steps`. */
 export interface RetentionJobOptions {
-  readonly db: RecordsDb;
+  readonly db?: RecordsDb;
+  readonly steps?: RetentionSteps;
   /** The pseudonym epoch keys (`<dataDir>/keys/pseudonym`). */
   readonly keyDir: string;
   readonly epochMs?: number;
@@ -83,8 +93,23 @@ export function keyDestroyAt(epoch: number, epochMs: number, r: RetentionPeriods
   return (epoch + 1) * epochMs + pseudonymRetention(r);
 }
 
-const TIME_COLUMN: Record<AggregateKind, string> = { dns: 'time_ms', flow: 'start_ms' };
+/** The column a record's age is judged by. */
+export const TIME_COLUMN: Record<AggregateKind, string> = { dns: 'time_ms', flow: 'start_ms' };
 const yieldToLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+/** Deletes up to `?` rows older than `?` and at or below the mark `?` (portable SQL). */
+export function deleteExpiredSql(kind: AggregateKind): string {
+  const table = RECORD_TABLE[kind];
+  return `DELETE FROM ${table} WHERE id IN (SELECT id FROM ${table} WHERE ${TIME_COLUMN[kind]} < ? AND id <= ? LIMIT ?)`;
+}
+
+/** The retention steps over a SQLite records database. */
+export function sqliteRetentionSteps(db: RecordsDb): RetentionSteps {
+  return {
+    rollUp: (kind, batch, classify) => rollUpStep(db, kind, batch, classify),
+    deleteExpired: (kind, cutoff, batch) => deleteStep(db, kind, cutoff, batch),
+  };
+}
 
 /**
  * Deletes at most `batch` rows of `kind` older than `cutoff` and already rolled up. When that
@@ -93,9 +118,7 @@ const yieldToLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
  */
 function deleteStep(db: RecordsDb, kind: AggregateKind, cutoff: number, batch: number): number {
   const table = RECORD_TABLE[kind];
-  const del = db.prepare(
-    `DELETE FROM ${table} WHERE id IN (SELECT id FROM ${table} WHERE ${TIME_COLUMN[kind]} < ? AND id <= ? LIMIT ?)`,
-  );
+  const del = db.prepare(deleteExpiredSql(kind));
   const max = db.prepare(`SELECT MAX(id) FROM ${table}`).pluck();
   return db
     .transaction(() => {
@@ -117,10 +140,12 @@ export function createRetentionJob(o: RetentionJobOptions): RetentionJob {
   let closed = false;
   let started = false;
 
-  const untilDone = async (step: () => number): Promise<number> => {
+  if (o.steps === undefined && o.db === undefined) throw new TypeError('retention job: db or steps needed');
+  const steps = o.steps ?? sqliteRetentionSteps(o.db as RecordsDb);
+  const untilDone = async (step: () => number | Promise<number>): Promise<number> => {
     let total = 0;
     for (;;) {
-      const n = step();
+      const n = await step();
       total += n;
       if (n === 0) return total;
       await yieldToLoop();
@@ -132,8 +157,8 @@ export function createRetentionJob(o: RetentionJobOptions): RetentionJob {
     const aggregated = { dns: 0, flow: 0 };
     const deleted = { dns: 0, flow: 0, lease: 0 };
     for (const kind of ['dns', 'flow'] as const) {
-      aggregated[kind] = await untilDone(() => rollUpStep(o.db, kind, o.batchSize, o.classify));
-      deleted[kind] = await untilDone(() => deleteStep(o.db, kind, at - o.retention[kind], o.batchSize));
+      aggregated[kind] = await untilDone(() => steps.rollUp(kind, o.batchSize, o.classify));
+      deleted[kind] = await untilDone(() => steps.deleteExpired(kind, at - o.retention[kind], o.batchSize));
     }
     if (o.leases) deleted.lease = await o.leases.prune(at - o.retention.lease);
     const keysDestroyed: number[] = [];

@@ -123,8 +123,9 @@ function viewFor(req: { principal: { roles: readonly Role[] } | null }): (w: War
 /** The service; without a data directory (a test bench) there are no records, and executing fails. */
 function serviceOf(ctx: ControlContext): WarrantService {
   const options = { store: ctx.store, access: ctx.settings.access, clock: ctx.clock };
-  const { dataDir } = ctx.settings;
-  if (dataDir !== null) return createWarrantService({ ...options, dataDir });
+  const { dataDir, recordsUrl } = ctx.settings;
+  if (dataDir !== null)
+    return createWarrantService({ ...options, dataDir, ...(recordsUrl === undefined ? {} : { recordsUrl }) });
   const inner = createWarrantService({ ...options, dataDir: '/nonexistent', recordsPath: '/nonexistent' });
   const none = () => {
     throw new GatehouseError('GH_ERR_WARRANT_RECORDS', 'this control plane has no data directory');

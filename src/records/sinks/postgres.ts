@@ -56,21 +56,37 @@ export interface PostgresSink {
 type Table = 'dns_queries' | 'flows';
 
 /** Serialises table creation across nodes starting at once (CREATE … IF NOT EXISTS is not race-free). */
-const DDL_LOCK_KEY = '7453066778510451';
+export const DDL_LOCK_KEY = '7453066778510451';
 
 /** The URL with its password masked. */
-const redact = (url: string): string => url.replace(/^([a-z]+:\/\/[^:/@]*:)[^@]*@/i, '$1***@');
+export const redact = (url: string): string => url.replace(/^([a-z]+:\/\/[^:/@]*:)[^@]*@/i, '$1***@');
 
-/** `INSERT INTO table (…) SELECT * FROM unnest($1::type[], …)`, types from the column definitions. */
+/**
+ * The advisory lock that keeps ids and the aggregate mark consistent. PostgreSQL hands out identity
+ * values at insert time but several nodes commit in any order, so a roll-up could see id 101 while
+ * 100 is still uncommitted, move its mark past 100 and never count it. Every insert holds this lock
+ * SHARED for its transaction, taken before its first id is drawn; a roll-up step holds it EXCLUSIVE,
+ * so it waits for inserts in flight and sees every id below the ones it reads committed.
+ */
+export const RECORDS_WRITE_LOCK = '7453066778510452';
+
+/**
+ * `INSERT INTO table (…) SELECT * FROM unnest($1::type[], …) WHERE <shared lock>`, types from the
+ * column definitions. The lock is in the WHERE (volatile, so checked per row, before the row's
+ * projection draws its id): one statement still, and re-taking a held shared lock is a local lookup.
+ */
 export function unnestInsertSql(table: Table): string {
   const columns = table === 'dns_queries' ? DNS_COLUMNS : FLOW_COLUMNS;
   const names = columns.map((c) => c.split(' ')[0]);
   const arrays = columns.map((c, i) => `$${i + 1}::${c.split(' ')[1]?.toLowerCase()}[]`);
-  return `INSERT INTO ${table} (${names.join(', ')}) SELECT * FROM unnest(${arrays.join(', ')})`;
+  return (
+    `INSERT INTO ${table} (${names.join(', ')}) SELECT * FROM unnest(${arrays.join(', ')}) ` +
+    `WHERE pg_advisory_xact_lock_shared(${RECORDS_WRITE_LOCK}) IS NOT NULL`
+  );
 }
 
-/** `selectSql` with PostgreSQL's numbered placeholders. */
-function numbered(text: string): string {
+/** `?` placeholders as PostgreSQL's numbered ones (`?` appears nowhere else in the shared SQL). */
+export function numbered(text: string): string {
   let n = 0;
   return text.replace(/\?/g, () => `$${++n}`);
 }

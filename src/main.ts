@@ -5,6 +5,7 @@
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { Counter } from 'prom-client';
+import { configLoadAct } from './audit/config-act.js';
 import type { GatehouseConfig } from './config/schema.js';
 import { workerCompiler } from './control/compiler.js';
 import type { NodeState } from './control/context.js';
@@ -90,6 +91,7 @@ export async function startGateway(initial: GatehouseConfig, logger: Logger): Pr
     const metrics = createMetrics();
     const store = await openStore(storeUrl(initial));
     closers.push(() => store.close());
+    await store.audit.append(configLoadAct(initial));
     const feed = await createPolicyFeed({
       store,
       logger: componentLogger(logger, 'policy'),

@@ -45,6 +45,7 @@ describe('hosts importer', () => {
   it.each([
     ['0.0.0.0', 'has no name'],
     ['999.1.1.1 x.example', 'invalid address'],
+    ['this is not a hosts line at all', 'invalid address'],
     ['ads.example.com', 'expected "address name"'],
     ['0.0.0.0 bad_name!.example', 'invalid character'],
     ['0.0.0.0 -lead.example', 'invalid character'],

@@ -68,12 +68,16 @@ export function collectHostsFields(fields: string[], c: ListCollector): void {
     );
     return;
   }
+  // A line that does not start with an address is one error, not one per word on it.
+  if (kind === 'invalid') {
+    c.error(`invalid address "${address}"`);
+    return;
+  }
   c.moreEntries(fields.length - 2);
   for (let i = 1; i < fields.length; i++) {
     const raw = fields[i];
     const name = normaliseListName(raw);
     if (name !== null && LOCAL_HOST_NAMES.has(name)) c.skip(SKIP_LOCAL);
-    else if (kind === 'invalid') c.error(`invalid address "${address}"`);
     else if (kind === 'other') c.unsupported(SKIP_FORGED);
     else if (name === null) c.error(`${explainBadName(raw)}: "${raw}"`);
     else if (LOOKS_NUMERIC.test(name) && parseAddress(name)) c.unsupported('address used as a host name');

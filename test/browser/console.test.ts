@@ -179,6 +179,8 @@ describe('the operator console in Chromium', () => {
     await page.getByRole('button', { name: 'Preview changes' }).click();
     const preview = page.getByTestId('preview');
     await hasText(preview, 'Added: 2');
+    await hasText(preview, '1 line not understood');
+    await hasText(preview, 'invalid address "this"');
     await screenshot(page, 'lists');
     await page.getByRole('button', { name: 'Save this version' }).click();
     await page.getByText('Version saved.').waitFor({ timeout: TIMEOUT });

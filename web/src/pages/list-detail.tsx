@@ -42,7 +42,9 @@ export function Changes({ p }: { p: Partial<Preview> }) {
       {errors.length > 0 ? (
         <div className="scroll">
           <table>
-            <caption>{errors.length} lines not understood</caption>
+            <caption>
+              {errors.length} {errors.length === 1 ? 'line' : 'lines'} not understood
+            </caption>
             <thead>
               <tr>
                 <th scope="col">Line</th>

@@ -24,11 +24,14 @@ import { SessionBook } from './identity/subscribers/sessions.js';
 import { createDestinationClassifier } from './proxy/destination-class.js';
 import { createProxy } from './proxy/proxy.js';
 import type { ListenerKind, ProxyServer } from './proxy/types.js';
+import { createEpochKeyCache } from './records/epoch-key-cache.js';
+import { type EpochKeyStore, fileEpochKeys, isEpochKeyFiles } from './records/epoch-keys.js';
+import { postgresEpochKeys } from './records/epoch-keys-postgres.js';
 import { createExporters } from './records/exporters/create.js';
 import type { RecordExporter } from './records/exporters/exporter.js';
 import { type Records, type RecordsDatabase, startRecords } from './records/pipeline.js';
 import { type AsyncReports, openPostgresRecords, postgresRecordsUrl } from './records/postgres-records.js';
-import { createPseudonymiser } from './records/pseudonym.js';
+import { createPseudonymiser, DEFAULT_EPOCH_MS, type Pseudonymiser } from './records/pseudonym.js';
 import { createReports, type Reports } from './records/report.js';
 import { createRetentionJob } from './records/retention.js';
 import { openRecordsDb, type RecordsDb } from './records/retention-db.js';
@@ -153,12 +156,16 @@ export async function startGateway(initial: GatehouseConfig, logger: Logger): Pr
     http.settings.operatorUrl = config.policy.operatorUrl;
     let leaseIndex: LeaseIndex | null = null;
     const sessions = new SessionBook();
+    // Pseudonym epoch keys: the data directory's files, or shared by every node on PostgreSQL records.
+    const keys = epochKeysOf(config);
+    closers.push(() => keys.close());
     const disconnects = await startDisconnects(config, logger, { store, feed, sessions }, closers);
     const identity = await startIdentity(
       config,
       logger,
       metrics,
       closers,
+      keys,
       (l) => {
         leaseIndex = l;
       },
@@ -168,7 +175,7 @@ export async function startGateway(initial: GatehouseConfig, logger: Logger): Pr
         if (e.status === 'start') disconnects.poke();
       },
     );
-    const reports = startRetention(config, logger, metrics, store, () => leaseIndex, closers);
+    const reports = startRetention(config, logger, metrics, store, () => leaseIndex, closers, keys);
     // The public register and transparency report read the records database (figures survive a
     // restart); the grouping is synchronous, so it runs at most once a minute, not per page view.
     node.recordedHits = everyMinute(() => reports.orderHits());
@@ -273,14 +280,17 @@ async function startIdentity(
   logger: Logger,
   metrics: Metrics,
   closers: (() => Promise<void> | void)[],
+  keys: EpochKeyStore,
   onLeases?: (leases: LeaseIndex) => void,
   onAccounting?: (event: AccountingEvent) => void,
 ): Promise<(address: string) => Identity> {
   const map = new CidrIdentityMap(config.dns.identity.map);
   if (config.radius.listen.length === 0) return (a) => map.lookup(a);
   // Records and identities carry a per-epoch pseudonym, never the subscriber id.
-  const pseudo = createPseudonymiser({ keyDir: join(config.dataDir, 'keys', 'pseudonym') });
+  let leasesRef: LeaseIndex | null = null;
+  const pseudo = await pseudonymiserOf(keys, logger, metrics, closers, () => leasesRef?.refreshIdentities());
   const leases = new LeaseIndex({ fallback: map, pseudonymOf: (isp, sub) => pseudo.pseudonym(isp, sub) });
+  leasesRef = leases;
   onLeases?.(leases);
   let epoch = pseudo.epoch();
   const clients = new Map(config.radius.clients.map((c) => [c.address, { isp: c.isp, secret: c.secret }]));
@@ -330,6 +340,7 @@ function startRetention(
   store: Store,
   leases: () => LeaseIndex | null,
   closers: (() => Promise<void> | void)[],
+  keys: EpochKeyStore,
 ): Reports | AsyncReports {
   const r = config.records.retention;
   const classify = createDestinationClassifier(config.proxy.domesticPrefixes).classify;
@@ -340,7 +351,7 @@ function startRetention(
   const log = componentLogger(logger, 'retention');
   const job = createRetentionJob({
     ...(pgRecords === null ? { db: db as RecordsDb } : { steps: pgRecords.steps }),
-    keyDir: join(config.dataDir, 'keys', 'pseudonym'),
+    keys,
     retention: { dns: r.dns, flow: r.flow, lease: r.lease },
     intervalMs: r.interval,
     batchSize: r.batchSize,
@@ -373,6 +384,51 @@ function startRetention(
     await pgRecords?.close();
   });
   return pgRecords?.reports ?? createReports(db as RecordsDb, classify);
+}
+
+/** Epoch keys: shared in the records database when `records.store` is PostgreSQL (docs/records.md). */
+function epochKeysOf(config: GatehouseConfig): EpochKeyStore {
+  const url = postgresRecordsUrl(config.records);
+  return url === undefined
+    ? fileEpochKeys(join(config.dataDir, 'keys', 'pseudonym'))
+    : postgresEpochKeys(url);
+}
+
+/**
+ * The pseudonymiser. Key files are read on the spot, as ever; shared keys are loaded ahead of time
+ * (epoch-key-cache.ts) so no pseudonym waits on the database. A shared key not at hand gives a
+ * null pseudonym, counted and logged, never a key of this node's own (it would split pseudonyms).
+ */
+async function pseudonymiserOf(
+  keys: EpochKeyStore,
+  logger: Logger,
+  metrics: Metrics,
+  closers: (() => Promise<void> | void)[],
+  onLoaded: () => void,
+): Promise<Pseudonymiser> {
+  if (isEpochKeyFiles(keys)) return createPseudonymiser({ keyDir: keys.keyDir });
+  const missing = new Counter({
+    name: 'gatehouse_pseudonym_key_missing_total',
+    help: 'Identities given no pseudonym because the shared epoch key could not be loaded in time.',
+    registers: [metrics.registry],
+  });
+  const log = componentLogger(logger, 'pseudonyms');
+  let alarmed = -1;
+  const cache = createEpochKeyCache({
+    store: keys,
+    epochMs: DEFAULT_EPOCH_MS,
+    onMissing: (epoch) => {
+      missing.inc();
+      if (alarmed !== epoch)
+        log.error({ epoch, keys: keys.where }, 'no shared epoch key: records get no pseudonym');
+      alarmed = epoch;
+    },
+    onLoaded,
+    onError: (err) => log.warn({ err, keys: keys.where }, 'loading shared epoch keys failed; retrying'),
+  });
+  closers.push(() => cache.close());
+  if (!(await cache.start(5000))) log.error({ keys: keys.where }, 'shared epoch keys not loaded at start');
+  return createPseudonymiser({ keys: cache });
 }
 
 /** `read`, computed at most once a minute (a failed asynchronous read is retried at the next call). */

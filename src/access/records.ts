@@ -3,7 +3,8 @@
  * database (SQLite opened read-only, or PostgreSQL in a read-only transaction), nothing else; the
  * same parameterised SQL on both (`?` numbered for PostgreSQL). The target decides the filter:
  *
- *   subscriber    its pseudonym in each epoch of the window (from the epoch key files); an epoch
+ *   subscriber    its pseudonym in each epoch of the window (from the epoch keys: the key files, or
+ *                 the shared PostgreSQL table when records are there); an epoch
  *                 whose key is gone is reported unlinkable and contributes nothing
  *   pseudonym     records carrying exactly that pseudonym
  *   destination   DNS query names and flow destination names equal to the name or below it
@@ -16,7 +17,8 @@ import { existsSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import pg from 'pg';
 import { GatehouseError } from '../core/errors.js';
-import { epochsIn, pastPseudonym } from '../records/pseudonym-lookup.js';
+import { type EpochKeyStore, fileEpochKeys } from '../records/epoch-keys.js';
+import { epochsIn, pastPseudonymFrom } from '../records/pseudonym-lookup.js';
 import { numbered, redact } from '../records/sinks/postgres.js';
 import { DNS_COLUMNS, dnsRecord, FLOW_COLUMNS, flowRecord, type SqlValue } from '../records/sinks/sql.js';
 import type { WarrantRecord, WarrantTarget } from './types.js';
@@ -27,8 +29,10 @@ export interface RecordsScope {
   readonly dbPath: string;
   /** The records database on PostgreSQL (`records.store`), instead of `dbPath`. */
   readonly url?: string;
-  /** `<dataDir>/keys/pseudonym`. */
+  /** `<dataDir>/keys/pseudonym`: the key files, used when `keys` is not given. */
   readonly keyDir: string;
+  /** The epoch key store the records' nodes share (records on PostgreSQL); replaces `keyDir`. */
+  readonly keys?: Pick<EpochKeyStore, 'get'>;
   readonly epochMs: number;
   readonly maxResults: number;
 }
@@ -70,18 +74,19 @@ function filterFor(target: WarrantTarget, pseudonyms: readonly string[]): Filter
 }
 
 /** The pseudonyms a target stands for, and the epochs of the window that cannot be linked. */
-export function pseudonymsFor(
+export async function pseudonymsFor(
   target: WarrantTarget,
   from: number,
   to: number,
-  scope: Pick<RecordsScope, 'keyDir' | 'epochMs'>,
-): { pseudonyms: string[]; unlinkableEpochs: number[] } {
+  scope: Pick<RecordsScope, 'keyDir' | 'keys' | 'epochMs'>,
+): Promise<{ pseudonyms: string[]; unlinkableEpochs: number[] }> {
   if (target.kind === 'pseudonym') return { pseudonyms: [target.pseudonym], unlinkableEpochs: [] };
   if (target.kind !== 'subscriber') return { pseudonyms: [], unlinkableEpochs: [] };
   const pseudonyms: string[] = [];
   const unlinkableEpochs: number[] = [];
+  const keys = scope.keys ?? fileEpochKeys(scope.keyDir);
   for (const epoch of epochsIn(from, to, scope.epochMs)) {
-    const p = pastPseudonym(scope.keyDir, epoch, target.isp, target.subscriber);
+    const p = await pastPseudonymFrom(keys, epoch, target.isp, target.subscriber);
     if (p === null) unlinkableEpochs.push(epoch);
     else pseudonyms.push(p);
   }
@@ -161,13 +166,13 @@ export async function queryScopedRecords(
   to: number,
   scope: RecordsScope,
 ): Promise<ScopedRecords> {
-  const { pseudonyms, unlinkableEpochs } = pseudonymsFor(target, from, to, scope);
-  const filter = filterFor(target, pseudonyms);
-  if (filter === null) return { records: [], unlinkableEpochs, truncated: false };
-  const sql = scopedSql(filter);
-  const params: SqlValue[] = [from, to, ...filter.params, scope.maxResults + 1];
   const where = scope.url === undefined ? scope.dbPath : redact(scope.url);
   try {
+    const { pseudonyms, unlinkableEpochs } = await pseudonymsFor(target, from, to, scope);
+    const filter = filterFor(target, pseudonyms);
+    if (filter === null) return { records: [], unlinkableEpochs, truncated: false };
+    const sql = scopedSql(filter);
+    const params: SqlValue[] = [from, to, ...filter.params, scope.maxResults + 1];
     const rows =
       scope.url === undefined
         ? readSqlite(scope.dbPath, sql, params)

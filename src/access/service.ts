@@ -10,6 +10,8 @@
 import { join } from 'node:path';
 import type { AccessConfig } from '../config/schema.js';
 import { GatehouseError } from '../core/errors.js';
+import type { EpochKeyStore } from '../records/epoch-keys.js';
+import { postgresEpochKeys } from '../records/epoch-keys-postgres.js';
 import { EPOCH_MS } from '../records/pseudonym-lookup.js';
 import { recordsDbPath } from '../records/sinks/sqlite.js';
 import type { Role, Store } from '../store/types.js';
@@ -34,6 +36,12 @@ export interface WarrantServiceOptions {
   readonly recordsPath?: string;
   /** The records database on PostgreSQL (`records.store` as a URL); replaces `recordsPath`. */
   readonly recordsUrl?: string;
+  /**
+   * The epoch keys past pseudonyms are computed from. Default: the shared table in the PostgreSQL
+   * records database when `recordsUrl` is set (opened for each execution), else the key files in
+   * `dataDir`, i.e. wherever the nodes that wrote the records keep them.
+   */
+  readonly keys?: EpochKeyStore;
   /** Pseudonym epoch length (must match the gateway's); a day by default. */
   readonly epochMs?: number;
   readonly clock?: () => number;
@@ -99,6 +107,15 @@ export function createWarrantService(o: WarrantServiceOptions): WarrantService {
     epochMs: o.epochMs ?? EPOCH_MS,
     maxResults: access.maxResults,
   };
+  const withKeys = async <T>(use: (keys: EpochKeyStore | undefined) => Promise<T>): Promise<T> => {
+    if (o.keys !== undefined || o.recordsUrl === undefined) return use(o.keys);
+    const shared = postgresEpochKeys(o.recordsUrl);
+    try {
+      return await use(shared);
+    } finally {
+      await shared.close().catch(() => {});
+    }
+  };
   return {
     request: async (actor, raw) => {
       const by = allow(actor, 'request');
@@ -139,7 +156,9 @@ export function createWarrantService(o: WarrantServiceOptions): WarrantService {
       if (w.status !== 'approved' && !(w.status === 'requested' && w.urgency === 'urgent')) {
         throw new GatehouseError('GH_ERR_WARRANT_STATE', `warrant ${id} is ${w.status}; cannot execute`);
       }
-      const found = await queryScopedRecords(w.target, w.from, w.to, scope);
+      const found = await withKeys((keys) =>
+        queryScopedRecords(w.target, w.from, w.to, keys ? { ...scope, keys } : scope),
+      );
       const now = clock();
       const result = { ...found, sha256: resultsSha256(found.records) };
       const due = {

@@ -1,7 +1,8 @@
 /**
  * `gatehouse records retention [--run]` and `gatehouse records report`: what is kept and until
  * when, and the aggregate reports (docs/records.md). Reads `<data>/records.db` (or the PostgreSQL
- * records database of `records.store`) and the pseudonym keys directly; safe beside a running
+ * records database of `records.store`) and the pseudonym keys directly (the key files, or the shared
+ * table of epoch-keys-postgres.ts when records are on PostgreSQL); safe beside a running
  * gateway (WAL and busy timeout; on PostgreSQL, the advisory lock of postgres-records.ts).
  */
 import { join } from 'node:path';
@@ -9,6 +10,8 @@ import type { Command } from 'commander';
 import { formatDuration } from '../config/units.js';
 import { GatehouseError } from '../core/errors.js';
 import { createDestinationClassifier } from '../proxy/destination-class.js';
+import { type EpochKeyStore, fileEpochKeys } from '../records/epoch-keys.js';
+import { postgresEpochKeys } from '../records/epoch-keys-postgres.js';
 import {
   openPostgresRecords,
   type PostgresRecords,
@@ -39,7 +42,9 @@ function periods(ctx: Context): RetentionPeriods {
 }
 
 /** The records database of `records.store`: the SQLite file in the data directory, or PostgreSQL. */
-type RecordsSource = { readonly db: RecordsDb; readonly pg?: never } | { readonly pg: PostgresRecords };
+type RecordsSource = ({ readonly db: RecordsDb; readonly pg?: never } | { readonly pg: PostgresRecords }) & {
+  readonly keys: EpochKeyStore;
+};
 
 const classifyOf = (ctx: Context) => createDestinationClassifier(ctx.config.proxy.domesticPrefixes).classify;
 
@@ -47,16 +52,19 @@ async function withDb(ctx: Context, fn: (src: RecordsSource) => unknown): Promis
   const url = postgresRecordsUrl(ctx.config.records);
   if (url !== undefined) {
     const pg = openPostgresRecords(url, classifyOf(ctx));
+    // The nodes sharing these records share their epoch keys in the same database.
+    const keys = postgresEpochKeys(url);
     try {
-      await fn({ pg });
+      await fn({ pg, keys });
     } finally {
+      await keys.close();
       await pg.close();
     }
     return;
   }
   const db = openRecordsDb(recordsDbPath(ctx.config.dataDir));
   try {
-    await fn({ db });
+    await fn({ db, keys: fileEpochKeys(join(ctx.config.dataDir, 'keys', 'pseudonym')) });
   } finally {
     db.close();
   }
@@ -99,7 +107,7 @@ async function runOnce(ctx: Context, src: RecordsSource): Promise<unknown> {
   }
   const job = createRetentionJob({
     ...(src.pg ? { steps: src.pg.steps } : { db: src.db }),
-    keyDir: join(ctx.config.dataDir, 'keys', 'pseudonym'),
+    keys: src.keys,
     retention: periods(ctx),
     intervalMs: r.interval,
     batchSize: r.batchSize,
@@ -129,7 +137,7 @@ export function registerRecords(program: Command, wrap: Wrap): void {
         withDb(ctx, async (src) => {
           const ran = opts<{ run?: boolean }>('retention').run ? await runOnce(ctx, src) : undefined;
           const base = {
-            keyDir: join(ctx.config.dataDir, 'keys', 'pseudonym'),
+            epochs: await src.keys.list(),
             retention: periods(ctx),
             now: Date.now(),
           };

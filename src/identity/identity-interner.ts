@@ -6,7 +6,7 @@
 import type { Identity } from './cidr-map.js';
 
 type GroupsOf = (isp: string, subscriber: string) => readonly string[];
-type PseudonymOf = (isp: string, subscriber: string) => string;
+type PseudonymOf = (isp: string, subscriber: string) => string | null;
 
 const NO_GROUPS: readonly string[] = Object.freeze([]);
 

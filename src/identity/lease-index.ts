@@ -34,8 +34,11 @@ export interface LeaseIndexOptions {
   readonly fallback?: IdentitySource;
   /** Policy groups of a subscriber (default: none). */
   readonly groupsOf?: (isp: string, subscriber: string) => readonly string[];
-  /** Turns the raw subscriber id into what the Identity carries (the pseudonym layer hooks here). */
-  readonly pseudonymOf?: (isp: string, subscriber: string) => string;
+  /**
+   * Turns the raw subscriber id into what the Identity carries (the pseudonym layer hooks here);
+   * null when no pseudonym can be made now (its shared epoch key is not at hand).
+   */
+  readonly pseudonymOf?: (isp: string, subscriber: string) => string | null;
   /** Closed leases kept per address (default 32). */
   readonly historyPerAddress?: number;
   /** Recently closed sessions remembered to ignore late retransmits (default 65,536). */

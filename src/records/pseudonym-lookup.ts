@@ -9,6 +9,7 @@
 import { createHmac } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { EpochKeyStore } from './epoch-keys.js';
 
 /** Default epoch length (a day), as in `pseudonym.ts`. */
 export const EPOCH_MS = 86_400_000;
@@ -61,5 +62,21 @@ export function pastPseudonym(keyDir: string, epoch: number, isp: string, subscr
     return null;
   }
   if (key.length === 0 || key.every((b) => b === 0)) return null;
+  return pseudonymFromKey(key, epoch, isp, subscriber);
+}
+
+/**
+ * The pseudonym (isp, subscriber) had in `epoch`, from the key store the records' nodes share
+ * (epoch-keys.ts: the key files, or the PostgreSQL table when records are there); null when that
+ * key no longer exists. Never creates a key.
+ */
+export async function pastPseudonymFrom(
+  keys: Pick<EpochKeyStore, 'get'>,
+  epoch: number,
+  isp: string,
+  subscriber: string,
+): Promise<string | null> {
+  const key = await keys.get(epoch);
+  if (key === null || key.length === 0 || key.every((b) => b === 0)) return null;
   return pseudonymFromKey(key, epoch, isp, subscriber);
 }

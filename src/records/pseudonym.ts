@@ -6,34 +6,40 @@
  *
  *   pseudonym = "p" + epoch + "-" + base32(HMAC-SHA256(key[epoch], isp ‖ 0x00 ‖ subscriber))[0..20]
  */
-import { createHmac, randomBytes } from 'node:crypto';
-import {
-  chmodSync,
-  closeSync,
-  fstatSync,
-  fsyncSync,
-  mkdirSync,
-  openSync,
-  readdirSync,
-  readFileSync,
-  unlinkSync,
-  writeFileSync,
-  writeSync,
-} from 'node:fs';
-import { join } from 'node:path';
+import { createHmac } from 'node:crypto';
+import { fileEpochKeys } from './epoch-keys.js';
 
-/** Options of the pseudonymiser. */
+export { destroyEpochKey, type EpochKey, listEpochKeys } from './epoch-keys.js';
+
+/**
+ * Keys as the live path reads them: synchronously, never over the network. The file store reads
+ * (or makes) the file; the shared store answers from keys loaded ahead of time (epoch-key-cache.ts).
+ */
+export interface LiveEpochKeys {
+  /** The key to pseudonymise with in `epoch` (the current one), or null when none is at hand. */
+  live(epoch: number): Buffer | null;
+  /** An existing key of `epoch`, never created; null when gone or not at hand. */
+  existing(epoch: number): Buffer | null;
+}
+
+/** Options of the pseudonymiser: `keyDir` (files, the single-node default) or `keys`. */
 export interface PseudonymOptions {
   /** Where epoch keys live (`<dataDir>/keys/pseudonym`), one file per epoch, mode 0600. */
-  readonly keyDir: string;
+  readonly keyDir?: string;
+  /** Keys loaded ahead of time from a shared store; replaces `keyDir`. */
+  readonly keys?: LiveEpochKeys;
   /** Epoch length in milliseconds (default one day). */
   readonly epochMs?: number;
   readonly now?: () => number;
 }
 
-/** Turns (ISP, subscriber) into the current epoch's pseudonym. */
-export interface Pseudonymiser {
-  pseudonym(isp: string, subscriber: string): string;
+/**
+ * Turns (ISP, subscriber) into the current epoch's pseudonym. With shared keys, null when the
+ * epoch's key could not be loaded in time: the record then carries no pseudonym (counted by the
+ * key cache), never one made with a key of this node's own that no other node would share.
+ */
+export interface Pseudonymiser<P extends string | null = string | null> {
+  pseudonym(isp: string, subscriber: string): P;
   /** The epoch number now (pseudonyms change when it does). */
   epoch(): number;
   /**
@@ -46,14 +52,6 @@ export interface Pseudonymiser {
 
 /** Default epoch length: a day. */
 export const DEFAULT_EPOCH_MS = 86_400_000;
-
-/** One epoch key on disk. */
-export interface EpochKey {
-  readonly epoch: number;
-  readonly file: string;
-}
-
-const KEY_FILE = /^epoch-(\d+)\.key$/;
 
 const ALPHABET = 'abcdefghijklmnopqrstuvwxyz234567';
 
@@ -73,44 +71,35 @@ function base32(bytes: Buffer, chars: number): string {
   return out;
 }
 
-function keyFile(dir: string, epoch: number): string {
-  return join(dir, `epoch-${epoch}.key`);
+function liveKeysOf(o: PseudonymOptions): LiveEpochKeys {
+  if (o.keys) return o.keys;
+  if (o.keyDir === undefined) throw new TypeError('pseudonymiser: keyDir or keys needed');
+  const files = fileEpochKeys(o.keyDir);
+  return { live: files.getOrCreateSync, existing: files.getSync };
 }
 
-function loadKey(dir: string, epoch: number): Buffer {
-  const file = keyFile(dir, epoch);
-  try {
-    return readFileSync(file);
-  } catch {
-    mkdirSync(dir, { recursive: true, mode: 0o700 });
-    const key = randomBytes(32);
-    // wx: two processes creating the same epoch's key at once must not overwrite each other.
-    try {
-      writeFileSync(file, key, { mode: 0o600, flag: 'wx' });
-      chmodSync(file, 0o600);
-      return key;
-    } catch {
-      return readFileSync(file);
-    }
-  }
-}
-
-/** Creates a pseudonymiser whose keys rotate every epoch. */
+/** Creates a pseudonymiser whose keys rotate every epoch (over key files, it always has a key). */
+export function createPseudonymiser(
+  o: PseudonymOptions & { keyDir: string; keys?: undefined },
+): Pseudonymiser<string>;
+export function createPseudonymiser(o: PseudonymOptions): Pseudonymiser;
 export function createPseudonymiser(o: PseudonymOptions): Pseudonymiser {
   const epochMs = o.epochMs ?? DEFAULT_EPOCH_MS;
   const now = o.now ?? Date.now;
+  const keys = liveKeysOf(o);
   let current = -1;
-  let key: Buffer = Buffer.alloc(0);
+  let key: Buffer | null = null;
   const epoch = () => Math.floor(now() / epochMs);
   const format = (k: Buffer, e: number, isp: string, subscriber: string) =>
     `p${e}-${base32(createHmac('sha256', k).update(isp).update('\0').update(subscriber).digest(), 20)}`;
-  const pseudonym = (isp: string, subscriber: string): string => {
+  const pseudonym = (isp: string, subscriber: string): string | null => {
     const e = epoch();
-    if (e !== current) {
-      key = loadKey(o.keyDir, e);
+    // A missing key is asked for again next time (it may have arrived); a found one is kept.
+    if (e !== current || key === null) {
+      key = keys.live(e);
       current = e;
     }
-    return format(key, e, isp, subscriber);
+    return key === null ? null : format(key, e, isp, subscriber);
   };
   return {
     epoch,
@@ -118,63 +107,8 @@ export function createPseudonymiser(o: PseudonymOptions): Pseudonymiser {
     pseudonymAt(isp, subscriber, time) {
       const e = Math.floor(time / epochMs);
       if (e === epoch()) return pseudonym(isp, subscriber);
-      let k: Buffer;
-      try {
-        k = readFileSync(keyFile(o.keyDir, e));
-      } catch {
-        return null;
-      }
-      // A destroyed key's file is zeroed before it is unlinked: treat a zero key as gone.
-      return k.length === 0 || k.every((b) => b === 0) ? null : format(k, e, isp, subscriber);
+      const k = keys.existing(e);
+      return k === null ? null : format(k, e, isp, subscriber);
     },
   };
-}
-
-/** The epoch keys in `keyDir`, oldest first (none when the directory does not exist). */
-export function listEpochKeys(keyDir: string): EpochKey[] {
-  let names: string[];
-  try {
-    names = readdirSync(keyDir);
-  } catch {
-    return [];
-  }
-  const keys: EpochKey[] = [];
-  for (const name of names) {
-    const m = KEY_FILE.exec(name);
-    if (m) keys.push({ epoch: Number(m[1]), file: join(keyDir, name) });
-  }
-  return keys.sort((a, b) => a.epoch - b.epoch);
-}
-
-/**
- * Destroys an epoch key: overwrites the file with zeros and fsyncs it (so the key does not survive
- * in the file's blocks after an unlink on a filesystem that writes in place), unlinks it and
- * fsyncs the directory (so the unlink itself survives a crash). Copy-on-write filesystems and SSD
- * wear levelling may still keep old blocks: full-disk encryption is the operator's part.
- * Returns false when the key was already gone.
- */
-export function destroyEpochKey(keyDir: string, epoch: number): boolean {
-  const file = keyFile(keyDir, epoch);
-  let fd: number;
-  try {
-    fd = openSync(file, 'r+');
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return false;
-    throw err;
-  }
-  try {
-    const size = fstatSync(fd).size;
-    writeSync(fd, Buffer.alloc(size), 0, size, 0);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-  unlinkSync(file);
-  const dir = openSync(keyDir, 'r');
-  try {
-    fsyncSync(dir);
-  } finally {
-    closeSync(dir);
-  }
-  return true;
 }

@@ -41,7 +41,10 @@ export interface RetentionStatus {
 /** Options of `retentionStatus`. */
 export interface RetentionStatusOptions {
   readonly db: RecordsDb;
-  readonly keyDir: string;
+  /** The epoch key files, read when `epochs` is not given. */
+  readonly keyDir?: string;
+  /** The epochs that have a key, from the key store in use (epoch-keys.ts); replaces `keyDir`. */
+  readonly epochs?: readonly number[];
   readonly retention: RetentionPeriods;
   readonly now: number;
   readonly epochMs?: number;
@@ -89,12 +92,14 @@ export function statusOf(o: Omit<RetentionStatusOptions, 'db'>, seen: RecordsSee
       kind('flow', seen.oldestFlow, `${seen.where} flows`),
       kind('lease', o.oldestLease ?? null, 'lease history in the gateway’s memory'),
     ],
-    keys: listEpochKeys(o.keyDir).map((k) => ({
-      epoch: k.epoch,
-      from: k.epoch * epochMs,
-      to: (k.epoch + 1) * epochMs,
-      destroyAt: keyDestroyAt(k.epoch, epochMs, o.retention),
-    })),
+    keys: (o.epochs ?? (o.keyDir === undefined ? [] : listEpochKeys(o.keyDir).map((k) => k.epoch))).map(
+      (epoch) => ({
+        epoch,
+        from: epoch * epochMs,
+        to: (epoch + 1) * epochMs,
+        destroyAt: keyDestroyAt(epoch, epochMs, o.retention),
+      }),
+    ),
     aggregatedUpTo: seen.marks,
   };
 }

@@ -11,7 +11,8 @@
  */
 import { aggregateMark, type ClassifyDestination, rollUpStep, setAggregateMark } from './aggregate.js';
 import { type AggregateKind, RECORD_TABLE } from './aggregate-sql.js';
-import { DEFAULT_EPOCH_MS, destroyEpochKey, listEpochKeys } from './pseudonym.js';
+import { type EpochKeyStore, fileEpochKeys } from './epoch-keys.js';
+import { DEFAULT_EPOCH_MS } from './pseudonym.js';
 import type { RecordsDb } from './retention-db.js';
 
 /** How long each record kind is kept (ms). */
@@ -51,8 +52,10 @@ export interface RetentionSteps {
 export interface RetentionJobOptions {
   readonly db?: RecordsDb;
   readonly steps?: RetentionSteps;
-  /** The pseudonym epoch keys (`<dataDir>/keys/pseudonym`). */
-  readonly keyDir: string;
+  /** The pseudonym epoch key files (`<dataDir>/keys/pseudonym`), when `keys` is not given. */
+  readonly keyDir?: string;
+  /** Where the epoch keys are (the shared PostgreSQL table when records are there); replaces `keyDir`. */
+  readonly keys?: EpochKeyStore;
   readonly epochMs?: number;
   readonly retention: RetentionPeriods;
   /** Time between runs (the first runs at `start`). */
@@ -142,6 +145,9 @@ export function createRetentionJob(o: RetentionJobOptions): RetentionJob {
 
   if (o.steps === undefined && o.db === undefined) throw new TypeError('retention job: db or steps needed');
   const steps = o.steps ?? sqliteRetentionSteps(o.db as RecordsDb);
+  if (o.keys === undefined && o.keyDir === undefined)
+    throw new TypeError('retention job: keys or keyDir needed');
+  const keys = o.keys ?? fileEpochKeys(o.keyDir as string);
   const untilDone = async (step: () => number | Promise<number>): Promise<number> => {
     let total = 0;
     for (;;) {
@@ -162,11 +168,13 @@ export function createRetentionJob(o: RetentionJobOptions): RetentionJob {
     }
     if (o.leases) deleted.lease = await o.leases.prune(at - o.retention.lease);
     const keysDestroyed: number[] = [];
-    for (const key of listEpochKeys(o.keyDir)) {
-      if (keyDestroyAt(key.epoch, epochMs, o.retention) > at) continue;
-      if (destroyEpochKey(o.keyDir, key.epoch)) {
-        keysDestroyed.push(key.epoch);
-        await o.onKeyDestroyed?.(key.epoch, at);
+    // On a shared store several nodes may destroy the same key: only the one whose DELETE removed
+    // it hears true, so each destruction is audited once.
+    for (const epoch of await keys.list()) {
+      if (keyDestroyAt(epoch, epochMs, o.retention) > at) continue;
+      if (await keys.destroy(epoch)) {
+        keysDestroyed.push(epoch);
+        await o.onKeyDestroyed?.(epoch, at);
       }
     }
     const result = { at, aggregated, deleted, keysDestroyed };

@@ -3,7 +3,10 @@
  * two `gatehouse start --store postgres://… --set records.store=postgres://…` processes (each its
  * own data directory: spool, keys, certificates), an order created and approved with the CLI against
  * the same database. Both nodes then refuse the name with EDE 16 within a second or two, the queries'
- * records from both land in PostgreSQL, and a warrant executed with the CLI finds them.
+ * records from both land in PostgreSQL, and a warrant executed with the CLI finds them. One
+ * subscriber seen by both nodes (RADIUS accounting Start sent to each with `radclient`) gets the same
+ * pseudonym from both, since they share the epoch keys in PostgreSQL, and one subscriber warrant
+ * finds the records of both nodes.
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -18,6 +21,7 @@ import {
   startGateway,
 } from '../helpers/gateway.js';
 import { type PostgresCluster, postgresSkipReason, startPostgres } from '../helpers/postgres.js';
+import { radclient, radiusPort } from '../helpers/radius.js';
 
 const skip = postgresSkipReason();
 /** Each node is asked its own name, so the records show which node wrote them. */
@@ -72,8 +76,16 @@ describe.skipIf(skip !== undefined)(
       upstream = await startAuthDns({ answerAll: '192.0.2.99' });
       homes = [createHome(), createHome()];
       config = join(homes[0]!.dir, 'gatehouse.yaml');
-      writeFileSync(config, `store: ${url}\nrecords:\n  store: ${url}\n`);
+      writeFileSync(
+        config,
+        `store: ${url}\nrecords:\n  store: ${url}\n` +
+          'radius:\n  clients:\n    - { address: 127.0.0.1, isp: isp-a, secret: testing123 }\n',
+      );
       const args = [
+        '--config',
+        config,
+        '--radius',
+        '127.0.0.1:0',
         '--store',
         url,
         '--set',
@@ -201,6 +213,82 @@ describe.skipIf(skip !== undefined)(
       expect(ran.kinds[0].where).toMatch(/^postgres:\/\/.* dns_queries$/);
       // Rolled up now: the report reads the aggregates and says the same.
       expect(JSON.parse(await cli(['--json', 'records', 'report', '--type', 'orders']))).toEqual(hits);
+    });
+
+    it("gives one subscriber the same pseudonym on both nodes; one warrant finds both nodes' records", async () => {
+      const from = Date.now() - 1000;
+      // The subscriber's NAS reports one session to each node (two addresses, as after a reconnect).
+      const start = (address: string, session: string) =>
+        `Acct-Status-Type = Start\nUser-Name = "sub-42"\nFramed-IP-Address = ${address}\nAcct-Session-Id = "${session}"\nNAS-IP-Address = 127.0.0.1\n`;
+      const seen = [
+        { node: nodes[0]!, from: '127.0.0.21', name: 'a.who.test', session: 's-a' },
+        { node: nodes[1]!, from: '127.0.0.22', name: 'b.who.test', session: 's-b' },
+      ];
+      for (const s of seen) {
+        expect(await radclient(radiusPort(s.node), 'testing123', start(s.from, s.session))).toMatch(
+          /Accounting-Response/,
+        );
+        const answer = await client('dig', [
+          '-b',
+          s.from,
+          '@127.0.0.1',
+          '-p',
+          String(s.node.ports.udp),
+          '+tries=1',
+          '+time=3',
+          s.name,
+          'A',
+        ]);
+        expect(answer).toMatch(/status: NOERROR/);
+      }
+      const c = new pg.Client({ connectionString: url });
+      await c.connect();
+      const rows = await until(
+        'both records',
+        async () =>
+          (
+            await c.query(
+              "SELECT qname, subscriber, isp FROM dns_queries WHERE qname LIKE '%.who.test' ORDER BY qname",
+            )
+          ).rows,
+        (r) => r.length === 2,
+        20_000,
+      );
+      const keys = await c.query('SELECT count(*) AS n FROM pseudonym_epoch_keys');
+      await c.end();
+      expect(rows.map((r) => [r.qname, r.isp])).toEqual([
+        ['a.who.test', 'isp-a'],
+        ['b.who.test', 'isp-a'],
+      ]);
+      expect(rows[0].subscriber).toMatch(/^p\d+-[a-z2-7]{20}$/);
+      expect(rows[1].subscriber).toBe(rows[0].subscriber);
+      expect(Number(keys.rows[0].n)).toBeGreaterThanOrEqual(2); // this epoch's and the next, shared
+
+      const requested = await cli([
+        'warrants',
+        'request',
+        '--authority',
+        'Central Criminal Police',
+        '--reference',
+        'CCP-2026-19',
+        '--crime',
+        'kidnapping',
+        '--subscriber',
+        'isp-a/sub-42',
+        '--from',
+        new Date(from).toISOString(),
+        '--to',
+        new Date(Date.now() + 1).toISOString(),
+        '--justification',
+        'Ransom demands sent from this subscriber.',
+      ]);
+      const id = /warrant (\d+)/.exec(requested)?.[1] ?? 'none';
+      await cli(['warrants', 'approve', id, '--reason', 'necessary and proportionate'], 'bob');
+      await cli(['warrants', 'execute', id]);
+      const json = JSON.parse(await cli(['warrants', 'results', id, '--format', 'json']));
+      const names = json.records.map((r: { record: { qname: string } }) => r.record.qname).sort();
+      expect(names).toEqual(['a.who.test', 'b.who.test']);
+      expect(json.unlinkableEpochs).toEqual([]);
     });
   },
 );

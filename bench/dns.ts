@@ -2,50 +2,31 @@
  * Benchmark: the DNS gateway against Unbound and a bare Node UDP server, same machine, same run,
  * same million-rule policy (one RPZ file both load), same query mix (Umbrella top-100k, 80%
  * allowed + 20% blocked), the same local upstream (an Unbound answering every name).
- * Prints rates, CPU per query, p99 at a fixed rate, memory, and the reload test; asserts nothing.
+ * Prints rates, CPU per query, p99 at a fixed rate and memory; asserts nothing. The reload under
+ * load is bench/reload.ts.
  *
  *   npm run bench:dns            (GATEHOUSE_BENCH_SECONDS=15 by default)
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { exportRules } from '../src/policy/formats/index.js';
-import { approveMillionRuleOrder, benchCli } from './bench-gatehouse.js';
-import { runDnsperf } from './dnsperf.js';
-import { millionRules, SHARED_DATA } from './million-rules.js';
+import { approveMillionRuleOrder } from './bench-gatehouse.js';
+import { queryFile } from './dns-queries.js';
+import { runDnsperf, udpRcvbufErrors } from './dnsperf.js';
+import { millionRules } from './million-rules.js';
 import { cpuSeconds, mib, rssBytes } from './proc.js';
 import { freePort } from './proxy-peers.js';
-import { seededRandom } from './seeded-names.js';
 import { probe, startUnbound } from './unbound.js';
 
 const SECONDS = Number(process.env.GATEHOUSE_BENCH_SECONDS ?? 15);
 const dir = mkdtempSync(join(tmpdir(), 'gh-bench-dns-'));
 const children: ChildProcess[] = [];
 
-const cli = (args: string[]): string => benchCli(join(dir, 'data'), args);
-
 async function waitFor(p: number, name: string): Promise<void> {
   const deadline = Date.now() + 120_000;
   while (!(await probe(p, name))) if (Date.now() > deadline) throw new Error(`nothing answers on ${p}`);
-}
-
-function queryFile(blocked: readonly string[]): string {
-  const umbrella = readFileSync(join(SHARED_DATA, 'umbrella-top-100k/umbrella-top-100k.txt'), 'utf8')
-    .split('\n')
-    .filter(Boolean);
-  const rnd = seededRandom(11);
-  const lines: string[] = [];
-  for (let i = 0; i < 100_000; i++) {
-    const name =
-      rnd() < 0.8
-        ? umbrella[Math.floor(rnd() * umbrella.length)]
-        : blocked[Math.floor(rnd() * blocked.length)];
-    lines.push(`${name} A`);
-  }
-  const file = join(dir, 'queries.txt');
-  writeFileSync(file, `${lines.join('\n')}\n`);
-  return file;
 }
 
 async function startGatehouse(zone: string, upstream: number): Promise<{ pid: number; port: number }> {
@@ -84,11 +65,13 @@ async function measure(label: string, pid: number, p: number, file: string) {
   // service has them); the measured run then compares the answering paths, not the upstream.
   await runDnsperf({ port: p, file, seconds: 60, passes: 1, maxQps: 40_000 });
   const cpu0 = cpuSeconds(pid);
+  const drops0 = udpRcvbufErrors();
   const r = await runDnsperf({ port: p, file, seconds: SECONDS });
   const cpu = cpuSeconds(pid) - cpu0;
+  const drops = udpRcvbufErrors() - drops0;
   const usPerQuery = (cpu / r.completed) * 1e6;
   console.log(
-    `${label.padEnd(22)} ${Math.round(r.qps).toString().padStart(7)} q/s  lost ${r.lost}  avg ${r.avgLatencyMs.toFixed(2)} ms  server CPU ${usPerQuery.toFixed(1)} µs/query  rcodes ${JSON.stringify(r.rcodes)}`,
+    `${label.padEnd(22)} ${Math.round(r.qps).toString().padStart(7)} q/s  lost ${r.lost}  avg ${r.avgLatencyMs.toFixed(2)} ms  server CPU ${usPerQuery.toFixed(1)} µs/query  rcodes ${JSON.stringify(r.rcodes)}  UDP RcvbufErrors +${drops} (host-wide)  load ${loadavg()[0].toFixed(2)}`,
   );
   return { qps: r.qps, usPerQuery };
 }
@@ -100,7 +83,10 @@ async function main(): Promise<void> {
   const set = await millionRules();
   const zone = join(dir, 'million.rpz');
   writeFileSync(zone, exportRules('rpz', set.rules).text);
-  const file = queryFile(set.rules.map((r) => r.value));
+  const file = queryFile(
+    dir,
+    set.rules.map((r) => r.value),
+  );
   console.log(
     `policy: ${set.rules.length} names (${set.fromLists} from the real lists, ${set.generated} seeded); queries: ${file}`,
   );
@@ -144,17 +130,7 @@ async function main(): Promise<void> {
   console.log(
     `memory: gatehouse rss ${mib(ghRss)}, unbound rss ${mib(ubRss)}: ratio ${(ghRss / ubRss).toFixed(2)} (goal ≤ 0.25)`,
   );
-  const load = runDnsperf({ port: gh.port, file, seconds: Math.max(20, SECONDS), maxQps: 50_000 });
-  await new Promise((r) => setTimeout(r, 3000));
-  const t0 = performance.now();
-  cli(['policy', 'import', zone, '--format', 'rpz', '--order', '1', '--as', 'bench', '--list', 'million']);
-  console.log(
-    `reload: re-imported the million-rule list under load in ${((performance.now() - t0) / 1000).toFixed(1)} s`,
-  );
-  const r = await load;
-  console.log(
-    `reload: during the run ${r.completed} completed, ${r.lost} lost or timed out (goal 0), ${Math.round(r.qps)} q/s`,
-  );
+  console.log('reload under load: see bench/reload.ts (node dist/bench/reload.js)');
 }
 
 try {

@@ -4,11 +4,20 @@
  * and safe-search CNAME chains.
  */
 import type { Decision } from '../core/decision.js';
+import type { CompiledPolicy } from '../policy/compile.js';
 import { disclosureTexts } from './disclosure.js';
 import type { DnsEnv, Exchange } from './exchange.js';
 import { EDE_CODE, TYPE } from './wire/constants.js';
 import type { AnswerRecord } from './wire/response.js';
-import { buildAnswer, buildBlockResponse } from './wire/response.js';
+import { answerFromTemplate, buildAnswer, buildBlockResponse } from './wire/response.js';
+
+/**
+ * Block answers already encoded, per policy snapshot, keyed by everything they depend on but
+ * the ID, the echoed header bits and the question bytes (order, answer kind, text rendering,
+ * EDNS and DO, question length): a blocked query then costs one copy, not an encoding of the
+ * SOA and the EDE text. Bounded by orders × 3 × 2 × 3 × 256 keys, and gone with the snapshot.
+ */
+const templates = new WeakMap<CompiledPolicy, Map<string, { bytes: Buffer; ede: number }>>();
 
 function wantsStructured(x: Exchange, env: DnsEnv): boolean {
   const mode = env.settings.structuredErrors;
@@ -21,13 +30,42 @@ function wantsStructured(x: Exchange, env: DnsEnv): boolean {
  */
 export function blockAnswer(x: Exchange, env: DnsEnv, decision: Decision, note?: string): Buffer {
   const q = x.query!;
-  const texts = disclosureTexts(x.policy, decision, env.settings.operatorUrl);
   const structured = wantsStructured(x, env);
+  const answer = decision.answer ?? decision.disclosure?.dnsAnswer ?? 'nxdomain';
+  // Notes (CNAME, address) and notice answers are rare and vary: encoded each time.
+  if (note !== undefined || answer === 'notice')
+    return encodeBlock(x, env, decision, structured, answer, note);
+  let byKey = templates.get(x.policy);
+  if (byKey === undefined) {
+    byKey = new Map();
+    templates.set(x.policy, byKey);
+  }
+  const edns = q.edns === null ? 0 : q.edns.dnssecOk ? 2 : 1;
+  const key = `${decision.orderId}|${answer}|${structured ? 1 : 0}|${edns}|${q.questionEnd}`;
+  const t = byKey.get(key);
+  if (t !== undefined) {
+    x.ede = t.ede;
+    return answerFromTemplate(t.bytes, q);
+  }
+  const bytes = encodeBlock(x, env, decision, structured, answer, undefined);
+  byKey.set(key, { bytes: Buffer.from(bytes), ede: x.ede ?? 15 });
+  return bytes;
+}
+
+function encodeBlock(
+  x: Exchange,
+  env: DnsEnv,
+  decision: Decision,
+  structured: boolean,
+  answer: 'nxdomain' | 'nodata' | 'refused' | 'notice',
+  note: string | undefined,
+): Buffer {
+  const q = x.query!;
+  const texts = disclosureTexts(x.policy, decision, env.settings.operatorUrl);
   let extraText = texts ? (structured ? texts.json : texts.plain) : '';
   if (note && !structured) extraText = `${extraText} [${note}]`;
   const infoCode = texts?.infoCode ?? 15;
   const s = env.settings;
-  const answer = decision.answer ?? decision.disclosure?.dnsAnswer ?? 'nxdomain';
   x.ede = infoCode;
   if (answer === 'notice') {
     const record = noticeRecord(q.qtype, env);
@@ -52,6 +90,7 @@ export function blockAnswer(x: Exchange, env: DnsEnv, decision: Decision, note?:
     },
     ede: { infoCode, extraText },
     ednsBufferSize: s.ednsBufferSize,
+    compressQuestion: false,
   });
 }
 

@@ -3,7 +3,8 @@
  * served with TTLs aged (RFC 1035 §7.4, RFC 2181 §8), negative answers cached for the
  * SOA's negative TTL (RFC 2308 §5), stale answers served when upstreams fail
  * (RFC 8767), a prefetch signal for popular entries near expiry, and a byte bound
- * with least-recently-used eviction (a Map keeps insertion order; a hit re-inserts).
+ * with least-recently-used eviction (a Map keeps insertion order; a hit re-inserts an entry
+ * from the older half, so the hot newer half costs no Map delete and insert per hit).
  */
 import { EDE_CODE, FLAG, HEADER_SIZE, RCODE, TYPE } from './wire/constants.js';
 import { encodeEde } from './wire/edns.js';
@@ -62,12 +63,16 @@ export interface CacheStats {
 }
 
 interface Entry {
+  /** The stored answer, its TTLs aged in place by `agedBy` seconds (see `#serve`). */
   readonly bytes: Buffer;
   readonly storedAt: number;
   readonly ttl: number;
   readonly size: number;
   hits: number;
   prefetched: boolean;
+  /** Insertion sequence number: how far from the LRU end the entry sits. */
+  seq: number;
+  agedBy: number;
 }
 
 // Map slot, entry object, key string header: a rough but stable per-entry cost.
@@ -112,6 +117,7 @@ export class DnsCache {
   readonly #map = new Map<string, Entry>();
   readonly #cfg: Required<CacheConfig>;
   #bytes = 0;
+  #seq = 0;
   #hits = 0;
   #misses = 0;
   #stale = 0;
@@ -146,7 +152,17 @@ export class DnsCache {
     // Clamp once at store time so serving only subtracts the age.
     adjustTtls(bytes, len, 0, cfg.minTtl, max);
     this.delete(key);
-    this.#map.set(key, { bytes, storedAt: cfg.now(), ttl, size, hits: 0, prefetched: false });
+    const entry: Entry = {
+      bytes,
+      storedAt: cfg.now(),
+      ttl,
+      size,
+      hits: 0,
+      prefetched: false,
+      seq: ++this.#seq,
+      agedBy: 0,
+    };
+    this.#map.set(key, entry);
     this.#bytes += size;
     for (const [k, e] of this.#map) {
       if (this.#bytes <= cfg.maxBytes) break;
@@ -174,8 +190,12 @@ export class DnsCache {
     }
     this.#hits++;
     entry.hits++;
-    this.#map.delete(key);
-    this.#map.set(key, entry);
+    // LRU, approximately: only an entry in the older half moves to the young end.
+    if (this.#seq - entry.seq > this.#map.size >>> 1) {
+      entry.seq = ++this.#seq;
+      this.#map.delete(key);
+      this.#map.set(key, entry);
+    }
     let prefetch = false;
     if (!entry.prefetched && entry.hits >= cfg.prefetchHits && left * 10 <= entry.ttl) {
       entry.prefetched = true;
@@ -185,12 +205,24 @@ export class DnsCache {
   }
 
   #serve(entry: Entry, age: number, opts: CacheGetOptions | undefined, stale: boolean): Buffer {
-    let out: Buffer = Buffer.from(entry.bytes);
-    const staleTtl = this.#cfg.staleAnswerTtl;
-    // RFC 8767 §4: stale answers carry a short TTL (30 s) so clients come back soon.
-    if (stale) adjustTtls(out, out.length, 0, staleTtl, staleTtl);
-    else adjustTtls(out, out.length, age);
-    if (stale) out = appendEdnsOption(out, out.length, encodeEde({ infoCode: EDE_CODE.STALE_ANSWER })) ?? out;
+    let out: Buffer;
+    if (stale) {
+      out = Buffer.from(entry.bytes);
+      // RFC 8767 §4: stale answers carry a short TTL (30 s) so clients come back soon.
+      const staleTtl = this.#cfg.staleAnswerTtl;
+      adjustTtls(out, out.length, 0, staleTtl, staleTtl);
+      out = appendEdnsOption(out, out.length, encodeEde({ infoCode: EDE_CODE.STALE_ANSWER })) ?? out;
+    } else {
+      // Aged in place, once a second at most rather than once per hit: TTLs were clamped
+      // non-negative, so max(0, max(0, t - a) - (b - a)) = max(0, t - b).
+      if (age > entry.agedBy) {
+        adjustTtls(entry.bytes, entry.bytes.length, age - entry.agedBy);
+        entry.agedBy = age;
+      }
+      // A copy the caller owns (it writes the ID and may trim OPT), from Node's buffer pool.
+      out = Buffer.allocUnsafe(entry.bytes.length);
+      entry.bytes.copy(out, 0);
+    }
     if (opts?.id !== undefined) setId(out, opts.id);
     const q = opts?.query;
     // Same key means same QNAME up to case, so the lengths match; copy the client's case.

@@ -35,26 +35,75 @@ export interface DnsService {
   close(): Promise<void>;
 }
 
-function pipelineMetrics(m: Metrics): DnsPipelineMetrics {
-  // One counter child per label set (a few dozen at most), so a query does not hash its labels.
-  const answered = new Map<string, { inc(): void }>();
-  const cacheChildren = {
-    hit: m.dnsCache.labels({ result: 'hit' }),
-    miss: m.dnsCache.labels({ result: 'miss' }),
-    stale: m.dnsCache.labels({ result: 'stale' }),
+/** A counter child and what the hot path counted for it since the last scrape. */
+interface Pending {
+  readonly child: { inc(value: number): void };
+  n: number;
+}
+
+/**
+ * Runs `flush` before prom-client reads `counter` (for `/metrics` and the console's series
+ * alike: both go through the metric's `collect` hook), keeping any hook already there.
+ */
+function flushOnCollect(counter: object, flush: () => void): void {
+  const target = counter as { collect?: (this: unknown) => unknown };
+  const previous = target.collect;
+  target.collect = function collect(this: unknown) {
+    flush();
+    return previous?.call(this);
   };
+}
+
+function pipelineMetrics(m: Metrics): DnsPipelineMetrics {
+  // The hot path adds to plain numbers, looked up without building a key string; prom-client
+  // (which hashes and validates the label set on every inc) gets the sums when it is scraped.
+  // ISPs come from configuration (prefixes, RADIUS clients), so the label set stays bounded.
+  const answered = new Map<string, Map<string, Map<string, Pending>>[]>();
+  const all: Pending[] = [];
+  const cache = {
+    hit: { child: m.dnsCache.labels({ result: 'hit' }), n: 0 },
+    miss: { child: m.dnsCache.labels({ result: 'miss' }), n: 0 },
+    stale: { child: m.dnsCache.labels({ result: 'stale' }), n: 0 },
+  };
+  const flush = (slots: Iterable<Pending>) => {
+    for (const p of slots) {
+      if (p.n === 0) continue;
+      const n = p.n;
+      p.n = 0;
+      p.child.inc(n);
+    }
+  };
+  flushOnCollect(m.dnsQueries, () => flush(all));
+  flushOnCollect(m.dnsCache, () => flush(Object.values(cache)));
   return {
     answered: (transport, rcode, verdict, isp) => {
-      // ISPs come from configuration (prefixes, RADIUS clients), so the label stays bounded.
-      const key = `${transport}|${rcode}|${verdict}|${isp}`;
-      let child = answered.get(key);
-      if (!child) {
-        child = m.dnsQueries.labels({ transport, rcode: String(rcode), verdict, isp: isp || 'none' });
-        answered.set(key, child);
+      let byRcode = answered.get(transport);
+      if (byRcode === undefined) {
+        byRcode = [];
+        answered.set(transport, byRcode);
       }
-      child.inc();
+      let byVerdict = byRcode[rcode];
+      if (byVerdict === undefined) {
+        byVerdict = new Map();
+        byRcode[rcode] = byVerdict;
+      }
+      let byIsp = byVerdict.get(verdict);
+      if (byIsp === undefined) {
+        byIsp = new Map();
+        byVerdict.set(verdict, byIsp);
+      }
+      let p = byIsp.get(isp);
+      if (p === undefined) {
+        const labels = { transport, rcode: String(rcode), verdict, isp: isp || 'none' };
+        p = { child: m.dnsQueries.labels(labels), n: 0 };
+        byIsp.set(isp, p);
+        all.push(p);
+      }
+      p.n++;
     },
-    cache: (result) => cacheChildren[result].inc(),
+    cache: (result) => {
+      cache[result].n++;
+    },
     error: (transport, kind) => m.dnsErrors.inc({ transport, kind }),
   };
 }

@@ -5,7 +5,8 @@
  * rate limiting when given one, and guards the size once more before sending.
  */
 import dgram from 'node:dgram';
-import type { AddressInfo } from 'node:net';
+import dns from 'node:dns';
+import { type AddressInfo, isIP } from 'node:net';
 import type { RrlVerdict } from '../rrl.js';
 import { slipResponse } from '../rrl.js';
 import { CLASSIC_UDP_SIZE, DEFAULT_EDNS_SIZE, HEADER_SIZE } from '../wire/constants.js';
@@ -14,6 +15,7 @@ import { findOpt, truncateForUdp } from '../wire/rewrite.js';
 import {
   type BoundAddress,
   createWarner,
+  type DnsHandler,
   familyOf,
   type Listener,
   type ListenerBase,
@@ -31,7 +33,11 @@ export interface UdpListenerOptions extends ListenerBase {
   readonly maxUdpSize?: number;
   /** Response rate limiting (only UDP is limited: TCP sources cannot be spoofed). */
   readonly rrl?: { check(address: string): RrlVerdict };
-  /** SO_RCVBUF / SO_SNDBUF sizes for busy servers. */
+  /**
+   * SO_RCVBUF / SO_SNDBUF sizes for busy servers. The receive buffer defaults to 4 MiB (the
+   * kernel caps it at net.core.rmem_max): a GC pause or a policy swap at 50k queries/s queues a
+   * few thousand datagrams, and the kernel's ~208 KiB default drops them (UDP RcvbufErrors).
+   */
   readonly recvBufferSize?: number;
   readonly sendBufferSize?: number;
 }
@@ -48,6 +54,9 @@ export function udpResponseLimit(query: Uint8Array, configured: number): number 
   const asked = Math.max(u16(query, opt.classOffset), CLASSIC_UDP_SIZE);
   return Math.max(CLASSIC_UDP_SIZE, Math.min(asked, configured));
 }
+
+/** See `UdpListenerOptions.recvBufferSize` (Unbound's documented `so-rcvbuf: 4m` for busy servers). */
+export const DEFAULT_UDP_RECV_BUFFER = 4 * 1024 * 1024;
 
 /** One bound UDP socket serving queries; `stop()` makes late answers go nowhere. */
 class UdpEndpoint {
@@ -92,13 +101,28 @@ class UdpEndpoint {
       maxResponseSize: udpResponseLimit(msg, this.#maxUdp),
       received: this.#now(),
     };
-    runHandler(this.#opts.handler, msg, ctx, {
+    // The hot path: a synchronous answer (policy blocks, cache hits) is sent straight away,
+    // without the callback objects and closures `runHandler` needs for promises.
+    let result: ReturnType<DnsHandler>;
+    try {
+      result = this.#opts.handler(msg, ctx);
+    } catch (err) {
+      this.#failed('handler', err, ctx);
+      return;
+    }
+    if (result === null || Buffer.isBuffer(result)) {
+      this.#respond(result, ctx);
+      return;
+    }
+    runHandler(() => result, msg, ctx, {
       done: (response) => this.#respond(response, ctx),
-      fail: (kind, err) => {
-        this.#metrics.onError('udp', kind);
-        this.#warn(err, `udp query from ${rinfo.address}:${rinfo.port}: handler failed`);
-      },
+      fail: (kind, err) => this.#failed(kind, err, ctx),
     });
+  }
+
+  #failed(kind: 'handler' | 'bad-result', err: unknown, ctx: QueryContext): void {
+    this.#metrics.onError('udp', kind);
+    this.#warn(err, `udp query from ${ctx.clientAddress}:${ctx.clientPort}: handler failed`);
   }
 
   #respond(response: Buffer | null, ctx: QueryContext): void {
@@ -124,20 +148,37 @@ class UdpEndpoint {
     // (RFC 768) and would make `send` throw.
     if (this.#stopped || ctx.clientPort === 0) return;
     try {
-      this.#socket.send(out, ctx.clientPort, ctx.clientAddress, (err) => {
-        if (err) this.#metrics.onError('udp', 'send');
-      });
+      // No completion callback: with one, Node queues a process.nextTick per datagram even when
+      // the send completed synchronously (the common case). The price: an asynchronous send
+      // failure is not counted (Node reports it only to a callback); it is a UDP loss the
+      // client retries, and synchronous failures still land in the catch below.
+      this.#socket.send(out, ctx.clientPort, ctx.clientAddress);
     } catch {
       this.#metrics.onError('udp', 'send');
     }
   }
 }
 
+/**
+ * `send(…, address)` resolves the address even when it is a literal, as every reply's is:
+ * `dns.lookup` answers a literal through `process.nextTick`, one per datagram. Literals are
+ * answered here at once; anything else still goes to `dns.lookup`.
+ */
+function literalLookup(
+  address: string,
+  family: number,
+  cb: (err: NodeJS.ErrnoException | null, address: string, family: number) => void,
+): void {
+  if (isIP(address) !== 0) cb(null, address, family);
+  else dns.lookup(address, family, cb);
+}
+
 function bind(opts: UdpListenerOptions): Promise<dgram.Socket> {
   const s = dgram.createSocket({
     type: opts.address.includes(':') ? 'udp6' : 'udp4',
+    lookup: literalLookup as unknown as dgram.SocketOptions['lookup'],
     ...reusePortOption(opts.reusePort),
-    ...(opts.recvBufferSize ? { recvBufferSize: opts.recvBufferSize } : {}),
+    recvBufferSize: opts.recvBufferSize ?? DEFAULT_UDP_RECV_BUFFER,
     ...(opts.sendBufferSize ? { sendBufferSize: opts.sendBufferSize } : {}),
   });
   return new Promise((resolve, reject) => {

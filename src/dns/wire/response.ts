@@ -38,6 +38,12 @@ export interface NegativeSoa {
 export interface BlockOptions extends ResponseOptions {
   readonly answer: 'nxdomain' | 'nodata' | 'refused';
   readonly soa: NegativeSoa;
+  /**
+   * Names after the question may point into it (default true). False makes everything after
+   * the question depend only on its length, so the answer can serve as a template for other
+   * questions of that length (see `answerFromTemplate`).
+   */
+  readonly compressQuestion?: boolean;
 }
 
 /** One synthetic record; the owner defaults to the last CNAME target, else the QNAME. */
@@ -126,12 +132,31 @@ function writeSoa(w: Writer, owner: string | null, soa: NegativeSoa): void {
 export function buildBlockResponse(query: Query, opts: BlockOptions): Buffer {
   const rcode =
     opts.answer === 'nxdomain' ? RCODE.NXDOMAIN : opts.answer === 'refused' ? RCODE.REFUSED : RCODE.NOERROR;
-  const w = begin(query, rcode, 160 + (opts.ede?.extraText?.length ?? 0) * 3);
+  const w = begin(query, rcode, 160 + (opts.ede?.extraText?.length ?? 0) * 3, opts.compressQuestion ?? true);
   if (opts.answer !== 'refused') {
     writeSoa(w, opts.soa.zone ?? null, opts.soa);
     w.patch16(8, 1);
   }
   return end(w, query.edns, rcode, opts);
+}
+
+// Header bits taken from the query (RFC 1035 §4.1.1 opcode and RD; RFC 4035 §3.2.2 CD).
+const ECHOED_FLAGS = 0x7800 | FLAG.RD | FLAG.CD;
+
+/**
+ * A copy of `template` (an answer built with `compressQuestion: false` for a question of the
+ * same length) answering `query`: its ID, its echoed header bits and its question bytes.
+ */
+export function answerFromTemplate(template: Buffer, query: Query): Buffer {
+  const out = Buffer.allocUnsafe(template.length);
+  template.copy(out, 0);
+  out[0] = query.id >>> 8;
+  out[1] = query.id & 0xff;
+  const flags = (((template[2] << 8) | template[3]) & ~ECHOED_FLAGS) | (query.flags & ECHOED_FLAGS);
+  out[2] = flags >>> 8;
+  out[3] = flags & 0xff;
+  out.set(query.buf.subarray(HEADER_SIZE, query.questionEnd), HEADER_SIZE);
+  return out;
 }
 
 function writeRecord(w: Writer, owner: string | null, rec: AnswerRecord): void {

@@ -39,6 +39,7 @@ describe('every page', () => {
       ['/transparency', 200],
       ['/transparency.csv', 200],
       ['/transparency.json', 200],
+      ['/favicon.ico', 204],
       ['/no/such/page', 404],
       [`/orders/${o.hidden.id}`, 404],
       ['/appeals/aaaa-aaaa-aaaa-aaaa-aaaa-aaaa', 404],

@@ -132,4 +132,8 @@ export function publicRoutes(app: FastifyInstance, ctx: PortalContext): void {
       .header('content-disposition', 'inline; filename="gatehouse-transparency.csv"')
       .send(reportCsv(await report(ctx, req))),
   );
+  // Browsers ask for it on every page; no icon is better than a logged 404 for each visit.
+  app.get('/favicon.ico', async (_req, reply) =>
+    reply.code(204).header('cache-control', 'public, max-age=86400').send(),
+  );
 }

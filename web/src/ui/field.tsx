@@ -7,18 +7,40 @@ interface Common {
   required?: boolean;
 }
 
-/** A text-like input (text, password, number, date…). */
-export function Field({
+/** The label, the hint and their ids around one control; `control` gets its id and aria-describedby. */
+function Labelled({
   label,
   hint,
+  required,
+  control,
+}: Common & { control: (id: string, describedBy: string | undefined) => ReactNode }) {
+  const id = useId();
+  return (
+    <div className="field">
+      <label htmlFor={id}>
+        {label}
+        {required ? <span aria-hidden="true"> *</span> : null}
+      </label>
+      {control(id, hint ? `${id}-hint` : undefined)}
+      {hint ? (
+        <small id={`${id}-hint`} className="hint">
+          {hint}
+        </small>
+      ) : null}
+    </div>
+  );
+}
+
+/** A text-like input (text, password, number, date…). */
+export function Field({
   value,
   onChange,
   type = 'text',
-  required,
   autoComplete,
   inputMode,
   name,
   placeholder,
+  ...common
 }: Common & {
   value: string;
   onChange: (v: string) => void;
@@ -28,109 +50,88 @@ export function Field({
   name?: string;
   placeholder?: string;
 }) {
-  const id = useId();
   return (
-    <div className="field">
-      <label htmlFor={id}>
-        {label}
-        {required ? <span aria-hidden="true"> *</span> : null}
-      </label>
-      <input
-        id={id}
-        name={name}
-        type={type}
-        value={value}
-        required={required}
-        autoComplete={autoComplete}
-        inputMode={inputMode}
-        placeholder={placeholder}
-        aria-describedby={hint ? `${id}-hint` : undefined}
-        onChange={(e) => onChange(e.target.value)}
-      />
-      {hint ? (
-        <small id={`${id}-hint`} className="hint">
-          {hint}
-        </small>
-      ) : null}
-    </div>
+    <Labelled
+      {...common}
+      control={(id, describedBy) => (
+        <input
+          id={id}
+          name={name}
+          type={type}
+          value={value}
+          required={common.required}
+          autoComplete={autoComplete}
+          inputMode={inputMode}
+          placeholder={placeholder}
+          aria-describedby={describedBy}
+          onChange={(e) => onChange(e.target.value)}
+        />
+      )}
+    />
   );
 }
 
 /** A multi-line text area. */
 export function Area({
-  label,
-  hint,
   value,
   onChange,
   rows = 5,
-  required,
   name,
+  ...common
 }: Common & { value: string; onChange: (v: string) => void; rows?: number; name?: string }) {
-  const id = useId();
   return (
-    <div className="field">
-      <label htmlFor={id}>
-        {label}
-        {required ? <span aria-hidden="true"> *</span> : null}
-      </label>
-      <textarea
-        id={id}
-        name={name}
-        rows={rows}
-        value={value}
-        required={required}
-        aria-describedby={hint ? `${id}-hint` : undefined}
-        onChange={(e) => onChange(e.target.value)}
-      />
-      {hint ? (
-        <small id={`${id}-hint`} className="hint">
-          {hint}
-        </small>
-      ) : null}
-    </div>
+    <Labelled
+      {...common}
+      control={(id, describedBy) => (
+        <textarea
+          id={id}
+          name={name}
+          rows={rows}
+          value={value}
+          required={common.required}
+          aria-describedby={describedBy}
+          onChange={(e) => onChange(e.target.value)}
+        />
+      )}
+    />
   );
 }
 
 /** A select from fixed options. */
 export function Choice({
-  label,
-  hint,
   value,
   onChange,
   options,
   name,
+  ...common
 }: Common & {
   value: string;
   onChange: (v: string) => void;
   options: readonly (string | [string, string])[];
   name?: string;
 }) {
-  const id = useId();
   return (
-    <div className="field">
-      <label htmlFor={id}>{label}</label>
-      <select
-        id={id}
-        name={name}
-        value={value}
-        aria-describedby={hint ? `${id}-hint` : undefined}
-        onChange={(e) => onChange(e.target.value)}
-      >
-        {options.map((o) => {
-          const [v, text] = typeof o === 'string' ? [o, o] : o;
-          return (
-            <option key={v} value={v}>
-              {text}
-            </option>
-          );
-        })}
-      </select>
-      {hint ? (
-        <small id={`${id}-hint`} className="hint">
-          {hint}
-        </small>
-      ) : null}
-    </div>
+    <Labelled
+      {...common}
+      control={(id, describedBy) => (
+        <select
+          id={id}
+          name={name}
+          value={value}
+          aria-describedby={describedBy}
+          onChange={(e) => onChange(e.target.value)}
+        >
+          {options.map((o) => {
+            const [v, text] = typeof o === 'string' ? [o, o] : o;
+            return (
+              <option key={v} value={v}>
+                {text}
+              </option>
+            );
+          })}
+        </select>
+      )}
+    />
   );
 }
 

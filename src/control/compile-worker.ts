@@ -3,33 +3,30 @@
  * in force with their rules, compiles them, and posts back the compiled parts. The domain table
  * is a SharedArrayBuffer, so it reaches the data plane without a copy; the million rule objects
  * the compile needs live and die in this thread's heap, never in the data plane's, and the
- * data plane's event loop never stops for a recompile.
+ * data plane's event loop never stops for a recompile. One worker serves one compile, then ends.
  */
 import { parentPort } from 'node:worker_threads';
 import { compilePolicy } from '../policy/compile.js';
 import { openStore } from '../store/open.js';
 import type { Store } from '../store/types.js';
 
-/** A request to the worker. */
+/** The one request a worker answers before it ends (see `workerCompiler`). */
 export interface CompileRequest {
-  readonly id: number;
   readonly storeUrl: string;
   readonly now: number;
 }
 
-let store: Store | null = null;
-let storeUrl = '';
-
-parentPort?.on('message', async (req: CompileRequest) => {
+parentPort?.once('message', async (req: CompileRequest) => {
+  let store: Store | null = null;
   try {
-    if (store === null || storeUrl !== req.storeUrl) {
-      await store?.close();
-      store = await openStore(req.storeUrl);
-      storeUrl = req.storeUrl;
-    }
+    store = await openStore(req.storeUrl);
     const policy = compilePolicy(await store.orders.listActiveWithRules(req.now), req.now);
-    parentPort?.postMessage({ id: req.id, parts: policy.parts });
+    parentPort?.postMessage({ parts: policy.parts });
   } catch (err) {
-    parentPort?.postMessage({ id: req.id, error: err instanceof Error ? err.message : String(err) });
+    parentPort?.postMessage({ error: err instanceof Error ? err.message : String(err) });
+  } finally {
+    await store?.close().catch(() => undefined);
+    // Nothing else keeps this thread alive: it ends, and its heap with it.
+    parentPort?.close();
   }
 });

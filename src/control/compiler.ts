@@ -20,33 +20,45 @@ export function inlineCompiler(store: Store): PolicyCompiler {
   };
 }
 
-/** Compiles in a worker thread with its own store connection (`storeUrl`). */
+/**
+ * Compiles in a worker thread with its own store connection (`storeUrl`), one worker per compile:
+ * a million-rule compile leaves a few hundred MiB of garbage in the worker's heap, and a worker
+ * kept between compiles would hold that memory (resident, counted against the node) for as long
+ * as the node runs. Compiles are rare (a change, or the hourly recompile), so the worker's start
+ * (~0.1 s) is cheap beside that.
+ */
 export function workerCompiler(storeUrl: string): PolicyCompiler {
-  const worker = new Worker(new URL('./compile-worker.js', import.meta.url));
-  worker.unref();
-  let next = 1;
-  const pending = new Map<number, { resolve: (p: CompiledPolicy) => void; reject: (e: Error) => void }>();
-  worker.on('message', (m: { id: number; parts?: CompiledPolicy['parts']; error?: string }) => {
-    const p = pending.get(m.id);
-    if (!p) return;
-    pending.delete(m.id);
-    if (m.parts) p.resolve(new CompiledPolicy(m.parts));
-    else p.reject(new Error(`compiling policy in the worker: ${m.error}`));
-  });
-  worker.on('error', (err) => {
-    for (const p of pending.values()) p.reject(err);
-    pending.clear();
-  });
+  const running = new Set<Worker>();
   return {
     compile(now) {
-      const id = next++;
       return new Promise((resolve, reject) => {
-        pending.set(id, { resolve, reject });
-        worker.postMessage({ id, storeUrl, now });
+        const worker = new Worker(new URL('./compile-worker.js', import.meta.url));
+        worker.unref();
+        running.add(worker);
+        let settled = false;
+        const settle = (fn: () => void) => {
+          if (settled) return;
+          settled = true;
+          fn();
+        };
+        worker.once('message', (m: { parts?: CompiledPolicy['parts']; error?: string }) =>
+          settle(() =>
+            m.parts
+              ? resolve(new CompiledPolicy(m.parts))
+              : reject(new Error(`compiling policy in the worker: ${m.error}`)),
+          ),
+        );
+        worker.once('error', (err) => settle(() => reject(err)));
+        worker.once('exit', (code) => {
+          running.delete(worker);
+          settle(() => reject(new Error(`the policy compile worker exited with code ${code}`)));
+        });
+        worker.postMessage({ storeUrl, now });
       });
     },
     async close() {
-      await worker.terminate();
+      await Promise.all([...running].map((w) => w.terminate()));
+      running.clear();
     },
   };
 }

@@ -5,7 +5,7 @@
  * travels, so it is read back from the captured file with the frame and protobuf readers here.
  */
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,14 +16,8 @@ import { readFrames } from '../../src/records/exporters/fstrm.js';
 import { readFields } from '../../src/records/exporters/protobuf.js';
 import type { DnsQueryRecord } from '../../src/records/types.js';
 import { type AuthDns, startAuthDns } from '../fixtures/auth-dns.js';
-import {
-  client,
-  createHome,
-  type GatehouseHome,
-  type RunningGateway,
-  startGateway,
-} from '../helpers/gateway.js';
-import { radclient, radiusPort } from '../helpers/radius.js';
+import { client, createHome, type GatehouseHome, type RunningGateway } from '../helpers/gateway.js';
+import { accountingStart, startRadiusGateway } from '../helpers/radius.js';
 
 const run = promisify(execFile);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -152,27 +146,12 @@ describe('dnstap from `gatehouse start` with dig', () => {
     const cap = await startCapture('unix');
     home = createHome();
     upstream = await startAuthDns({ answerAll: '192.0.2.99' });
-    const config = join(home.dir, 'gatehouse.yaml');
-    writeFileSync(
-      config,
-      'radius:\n  clients:\n    - { address: 127.0.0.1, isp: isp-a, secret: testing123 }\n' +
-        `records:\n  flushInterval: 100ms\n  dnstap:\n    socket: ${cap.socket}\n    identity: gw-e2e\n`,
+    gw = await startRadiusGateway(
+      home,
+      ['--upstream', `127.0.0.1:${upstream.port}`],
+      `records:\n  flushInterval: 100ms\n  dnstap:\n    socket: ${cap.socket}\n    identity: gw-e2e\n`,
     );
-    gw = await startGateway(home, [
-      '--config',
-      config,
-      '--upstream',
-      `127.0.0.1:${upstream.port}`,
-      '--radius',
-      '127.0.0.1:0',
-      '--proxy',
-      '127.0.0.1:0',
-    ]);
-    const reply = await radclient(
-      radiusPort(gw),
-      'testing123',
-      'Acct-Status-Type = Start\nUser-Name = "sub-42"\nFramed-IP-Address = 127.0.0.42\nAcct-Session-Id = "s-1"\nNAS-IP-Address = 127.0.0.1\n',
-    );
+    const reply = await accountingStart(gw, 'sub-42', '127.0.0.42', 's-1');
     expect(reply).toMatch(/Accounting-Response/);
     const dig = (name: string, ...extra: string[]) =>
       client('dig', [

@@ -8,7 +8,7 @@
  */
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { createSocket } from 'node:dgram';
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -20,8 +20,8 @@ import { IE } from '../../src/records/exporters/ipfix-codec.js';
 import { IpfixDecoder } from '../../src/records/exporters/ipfix-decode.js';
 import type { FlowRecord } from '../../src/records/types.js';
 import { type AuthDns, startAuthDns } from '../fixtures/auth-dns.js';
-import { createHome, type GatehouseHome, type RunningGateway, startGateway } from '../helpers/gateway.js';
-import { radclient, radiusPort } from '../helpers/radius.js';
+import { createHome, type GatehouseHome, type RunningGateway } from '../helpers/gateway.js';
+import { accountingStart, startRadiusGateway } from '../helpers/radius.js';
 
 const run = promisify(execFile);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -172,31 +172,16 @@ describe('IPFIX from `gatehouse start` with a proxied curl', () => {
     origin = createServer((_req, res) => res.end('x'.repeat(5000)));
     await new Promise<void>((r) => origin?.listen(0, '127.0.0.1', () => r()));
     const originPort = (origin.address() as AddressInfo).port;
-    const config = join(home.dir, 'gatehouse.yaml');
-    writeFileSync(
-      config,
-      'radius:\n  clients:\n    - { address: 127.0.0.1, isp: isp-a, secret: testing123 }\n' +
-        `records:\n  flushInterval: 100ms\n  ipfix:\n    collector: 127.0.0.1:${nf.port}\n`,
+    gw = await startRadiusGateway(
+      home,
+      ['--upstream', `127.0.0.1:${upstream.port}`],
+      `records:\n  flushInterval: 100ms\n  ipfix:\n    collector: 127.0.0.1:${nf.port}\n`,
     );
-    gw = await startGateway(home, [
-      '--config',
-      config,
-      '--upstream',
-      `127.0.0.1:${upstream.port}`,
-      '--proxy',
-      '127.0.0.1:0',
-      '--radius',
-      '127.0.0.1:0',
-    ]);
     const started = JSON.parse(gw.log.find((l) => l.includes('"gatehouse started"')) ?? '{}') as {
       proxy: string[];
     };
     const proxyPort = Number(started.proxy[0]?.split(':').pop());
-    const reply = await radclient(
-      radiusPort(gw),
-      'testing123',
-      'Acct-Status-Type = Start\nUser-Name = "sub-42"\nFramed-IP-Address = 127.0.0.42\nAcct-Session-Id = "s-1"\nNAS-IP-Address = 127.0.0.1\n',
-    );
+    const reply = await accountingStart(gw, 'sub-42', '127.0.0.42', 's-1');
     expect(reply).toMatch(/Accounting-Response/);
     const { stdout } = await run('curl', [
       '-s',

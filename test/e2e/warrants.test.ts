@@ -1,23 +1,9 @@
-/**
- * Lawful access as a user does it: an ISP's NAS announces a subscriber over real RADIUS accounting
- * (radclient), the subscriber's queries (dig from its address) are recorded under a pseudonym, and
- * a warrant for that subscriber — requested by one person, refused to her own approval, approved by
- * a judge, executed — returns exactly the window's records. Then the bad input: a request missing a
- * field, and the results of a sealed (refused urgent) warrant.
- */
-import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type AuthDns, startAuthDns } from '../fixtures/auth-dns.js';
-import {
-  client,
-  createHome,
-  type GatehouseHome,
-  type RunningGateway,
-  startGateway,
-} from '../helpers/gateway.js';
-import { radiusPort as boundRadiusPort, radclient } from '../helpers/radius.js';
+import { client, createHome, type GatehouseHome, type RunningGateway } from '../helpers/gateway.js';
+import { accountingStart, startRadiusGateway } from '../helpers/radius.js';
 
 const SUBSCRIBER_ADDRESS = '127.0.0.61';
 let home: GatehouseHome;
@@ -82,27 +68,9 @@ const idOf = (out: string) => /warrant (\d+)/.exec(out)?.[1] ?? 'none';
 beforeAll(async () => {
   home = createHome();
   upstream = await startAuthDns({ answerAll: '192.0.2.99' });
-  const config = join(home.dir, 'gatehouse.yaml');
-  writeFileSync(
-    config,
-    'radius:\n  clients:\n    - { address: 127.0.0.1, isp: isp-a, secret: testing123 }\n',
-  );
-  gw = await startGateway(home, [
-    '--config',
-    config,
-    '--upstream',
-    `127.0.0.1:${upstream.port}`,
-    '--radius',
-    '127.0.0.1:0',
-    '--proxy',
-    '127.0.0.1:0',
-  ]);
+  gw = await startRadiusGateway(home, ['--upstream', `127.0.0.1:${upstream.port}`]);
 
-  const reply = await radclient(
-    boundRadiusPort(gw),
-    'testing123',
-    `Acct-Status-Type = Start\nUser-Name = "sub-61"\nFramed-IP-Address = ${SUBSCRIBER_ADDRESS}\nAcct-Session-Id = "w-1"\nNAS-IP-Address = 127.0.0.1\n`,
-  );
+  const reply = await accountingStart(gw, 'sub-61', SUBSCRIBER_ADDRESS, 'w-1');
   expect(reply).toMatch(/Accounting-Response/);
   windowFrom = Date.now() - 1000;
   expect(await dig('inside-window.example')).toMatch(/status: NOERROR/);

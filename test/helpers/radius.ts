@@ -1,6 +1,8 @@
 /** RADIUS accounting in end-to-end tests: the gateway's bound port, and the real `radclient`. */
 import { execFile } from 'node:child_process';
-import type { RunningGateway } from './gateway.js';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { type GatehouseHome, type RunningGateway, startGateway } from './gateway.js';
 
 /** The accounting port a gateway started with `--radius 127.0.0.1:0` bound, from its log. */
 export function radiusPort(gw: RunningGateway): number {
@@ -23,4 +25,32 @@ export function radclient(port: number, secret: string, attributes: string): Pro
     );
     child.stdin?.end(attributes);
   });
+}
+
+/** The NAS every RADIUS e2e test plays: 127.0.0.1, for ISP `isp-a`. */
+export const NAS_SECRET = 'testing123';
+const NAS_CLIENT = `radius:\n  clients:\n    - { address: 127.0.0.1, isp: isp-a, secret: ${NAS_SECRET} }\n`;
+
+/**
+ * Starts `gatehouse start` with RADIUS accounting on port 0 and the test NAS as its client;
+ * `yaml` adds to the configuration file (top-level keys other than `radius`).
+ */
+export function startRadiusGateway(
+  home: GatehouseHome,
+  args: readonly string[],
+  yaml = '',
+): Promise<RunningGateway> {
+  const config = join(home.dir, 'gatehouse.yaml');
+  writeFileSync(config, NAS_CLIENT + yaml);
+  return startGateway(home, ['--config', config, '--radius', '127.0.0.1:0', ...args]);
+}
+
+/** The NAS announces a session: an Accounting Start for `user` at `address`; resolves with radclient's output. */
+export function accountingStart(gw: RunningGateway, user: string, address: string, session: string) {
+  return radclient(
+    radiusPort(gw),
+    NAS_SECRET,
+    `Acct-Status-Type = Start\nUser-Name = "${user}"\nFramed-IP-Address = ${address}\n` +
+      `Acct-Session-Id = "${session}"\nNAS-IP-Address = 127.0.0.1\n`,
+  );
 }

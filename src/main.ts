@@ -8,7 +8,6 @@ import { configLoadAct } from './audit/config-act.js';
 import type { GatehouseConfig } from './config/schema.js';
 import { workerCompiler } from './control/compiler.js';
 import type { NodeState } from './control/context.js';
-import { createHitCounter } from './control/hits.js';
 import { controlSettings, startControlPlane } from './control/plane.js';
 import { createPolicyFeed, type PolicyFeed } from './control/policy-feed.js';
 import { createLookup } from './dns/lookup.js';
@@ -104,19 +103,6 @@ export async function startGateway(initial: GatehouseConfig, logger: Logger): Pr
       ...recordsSink(initial),
     });
     closers.push(() => records.close());
-    // Hit counts per order for the console and the register (no identities).
-    const hits = createHitCounter();
-    const counted: Records = {
-      ...records,
-      dns: (r) => {
-        hits.dns(r);
-        records.dns(r);
-      },
-      flow: (r) => {
-        hits.flow(r);
-        records.flow(r);
-      },
-    };
     // The HTTP endpoint starts first so notices can link to its bound port; the proxy's
     // connections appear there once it runs.
     let proxyRef: ProxyServer | null = null;
@@ -124,7 +110,6 @@ export async function startGateway(initial: GatehouseConfig, logger: Logger): Pr
       details: () => ({ records: records.stats() }),
       connections: () => proxyRef?.connections() ?? [],
       endConnections: (orderId) => proxyRef?.end({ orderId }) ?? 0,
-      hits: () => hits.read(),
     };
     const http = await startControlPlane({
       store,
@@ -160,17 +145,17 @@ export async function startGateway(initial: GatehouseConfig, logger: Logger): Pr
       },
     );
     const reports = startRetention(config, logger, metrics, store, () => leaseIndex, closers, keys);
-    // The public register and transparency report read the records database (figures survive a
-    // restart); the grouping is synchronous, so it runs at most once a minute, not per page view.
-    node.recordedHits = everyMinute(() => reports.orderHits());
+    // Order hits (console and register) and monthly totals come from the records database, so
+    // they survive a restart; the grouping is synchronous: at most once a minute, not per view.
+    node.hits = everyMinute(() => reports.orderHits());
     node.monthly = everyMinute(() => reports.monthlyTotals());
-    const dns = await startDns(config, logger, { feed, metrics, records: counted, identity });
+    const dns = await startDns(config, logger, { feed, metrics, records, identity });
     closers.push(() => dns.close());
     const proxy = createProxy({
       policy: () => feed.current(),
       identity,
       lookup: createLookup(dns.env),
-      record: (f) => counted.flow(f),
+      record: (f) => records.flow(f),
       metrics: {
         connections: (listener, verdict) => metrics.proxyConnections.inc({ listener, verdict }),
         bytes: (direction, n) => metrics.proxyBytes.inc({ direction }, n),

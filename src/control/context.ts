@@ -45,10 +45,11 @@ export interface NodeState {
   connections?: () => unknown[];
   /** Ends the live connections citing an order; returns how many. */
   endConnections?: (orderId: number) => number;
-  /** Blocks, throttles per order since start (no identities). */
-  hits?: () => ReadonlyMap<number, OrderHits>;
-  /** Hit counts from the records database (they survive restarts), for the public register. */
-  recordedHits?: () => ReadonlyMap<number, OrderHits> | Promise<ReadonlyMap<number, OrderHits>>;
+  /**
+   * Hit counts per order from the records database (no identities; they survive restarts): one
+   * source for the console and the public register, so the two never disagree.
+   */
+  hits?: () => ReadonlyMap<number, OrderHits> | Promise<ReadonlyMap<number, OrderHits>>;
   /** Blocks and throttles per month from the records database, for the transparency report. */
   monthly?: () => readonly MonthlyEnforcement[] | Promise<readonly MonthlyEnforcement[]>;
 }

@@ -161,7 +161,11 @@ export async function buildControlApp(
       },
       notFoundPage: false,
       currentOrders: () => ctx.feed.current().orders,
-      ...(ctx.node.hits ? { hits: async () => (ctx.node.recordedHits ?? ctx.node.hits)!() } : {}),
+      // Read when asked, like `monthly`: both come from the records database, opened later.
+      hits: async () => {
+        if (!ctx.node.hits) throw new Error('no records database on this node');
+        return ctx.node.hits();
+      },
       // Read when asked: the records database is opened after the control plane starts.
       monthly: async () => {
         if (!ctx.node.monthly) throw new Error('no records database on this node');

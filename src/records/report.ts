@@ -113,7 +113,7 @@ export interface ReportSelection {
   readonly keep: (r: AggregateRow) => boolean;
 }
 
-// As the live counter (control/hits.ts): an allow order's exemptions are not hits.
+// An allow order's exemptions are not hits.
 const ORDER_HITS: ReportSelection = {
   where: "order_id > 0 AND verdict <> 'allow'",
   params: [],

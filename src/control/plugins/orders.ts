@@ -25,8 +25,8 @@ const STATUSES: OrderStatus[] = ['draft', 'pending-approval', 'active', 'suspend
 const hitsSchema = closed({ dns: int, http: int, tls: int }, ['dns', 'http', 'tls']);
 const orderSchema = anyObject;
 
-function hitsOf(ctx: ControlContext, id: number) {
-  const h = ctx.node.hits?.().get(id);
+async function hitsOf(ctx: ControlContext, id: number) {
+  const h = (await ctx.node.hits?.())?.get(id);
   return { dns: h?.dns ?? 0, http: h?.http ?? 0, tls: h?.tls ?? 0 };
 }
 
@@ -74,7 +74,9 @@ export const ordersPlugin: ControlPlugin = async (app, ctx) => {
           ),
         );
       }
-      return { orders: orders.map((o) => ({ ...o, hits: hitsOf(ctx, o.id) })) };
+      return {
+        orders: await Promise.all(orders.map(async (o) => ({ ...o, hits: await hitsOf(ctx, o.id) }))),
+      };
     },
   );
   app.post(
@@ -129,7 +131,7 @@ export const ordersPlugin: ControlPlugin = async (app, ctx) => {
         targets,
         lists,
         history,
-        hits: hitsOf(ctx, id),
+        hits: await hitsOf(ctx, id),
         noticeUrl: noticeUrl(ctx.settings.operatorUrl, id),
       };
     },

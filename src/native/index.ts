@@ -1,0 +1,58 @@
+/**
+ * The optional native addon (`native/`, built by `npm install` through node-gyp on Linux): the
+ * socket options and system calls Node 20 lacks. `nativeAddon()` is null when it is not built,
+ * not on Linux, or disabled with GATEHOUSE_NATIVE=0; every caller then falls back to Node's own
+ * sockets. The functions each part adds are typed in `NativeAddon` by the part that owns them.
+ */
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** What the addon exports (each part of `native/` adds its own members). */
+// biome-ignore lint/complexity/noBannedTypes: filled in by the addon's parts
+export type NativeAddon = {};
+
+const ADDON = join('build', 'Release', 'gatehouse_native.node');
+
+/** The repository root: the nearest folder above this file holding `binding.gyp` (src/ and dist/src/ alike). */
+function addonPath(): string | null {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (let i = 0; i < 6; i++) {
+    if (existsSync(join(dir, 'binding.gyp'))) {
+      const file = join(dir, ADDON);
+      return existsSync(file) ? file : null;
+    }
+    dir = dirname(dir);
+  }
+  return null;
+}
+
+let loaded: NativeAddon | null | undefined;
+let why = '';
+
+/** The addon, or null (see `nativeUnavailable()` for why). Loaded once per thread. */
+export function nativeAddon(): NativeAddon | null {
+  if (loaded !== undefined) return loaded;
+  loaded = null;
+  if (process.env.GATEHOUSE_NATIVE === '0') why = 'disabled by GATEHOUSE_NATIVE=0';
+  else if (process.platform !== 'linux') why = `not built on ${process.platform}`;
+  else {
+    const file = addonPath();
+    if (file === null) why = `not built (${ADDON} missing: run npm install)`;
+    else {
+      try {
+        loaded = createRequire(import.meta.url)(file) as NativeAddon;
+      } catch (err) {
+        why = `failed to load: ${(err as Error).message}`;
+      }
+    }
+  }
+  return loaded;
+}
+
+/** Why `nativeAddon()` is null ('' when it loaded). */
+export function nativeUnavailable(): string {
+  nativeAddon();
+  return why;
+}

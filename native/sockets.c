@@ -1,6 +1,132 @@
+/*
+ * Sockets Node 20 cannot make: SO_REUSEPORT listeners, so that each worker thread owns a socket of
+ * one port and the kernel spreads datagrams and connections over them (socket(7): SO_REUSEPORT;
+ * Node gains `reusePort` only in 22.12). The socket is made and bound here; Node adopts the fd
+ * (`dgram` bind({fd}), `net` listen({fd})), so everything after bind is Node's own code.
+ */
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
 #include <node_api.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#define CHECK(call)                                                                               \
+  do {                                                                                            \
+    if ((call) != napi_ok) return NULL;                                                           \
+  } while (0)
+
+/* Throws an Error whose `code` is the errno name (EADDRINUSE…), as Node's own socket errors. */
+static napi_value throw_errno(napi_env env, const char *what, int err) {
+  const char *name = strerrorname_np(err);
+  char message[160];
+  snprintf(message, sizeof message, "%s: %s", what, strerror(err));
+  napi_throw_error(env, name != NULL ? name : "EUNKNOWN", message);
+  return NULL;
+}
+
+/*
+ * bindSocket(type: 'udp' | 'tcp', address: string (IPv4 or IPv6 literal), port: number,
+ *            reusePort: boolean) -> { fd, port }
+ * Non-blocking, close-on-exec; IPv6 sockets are IPv6-only (as Node binds them); TCP sockets get
+ * SO_REUSEADDR (as Node's do). Not listening yet: `net` calls listen() when it adopts the fd.
+ */
+static napi_value bind_socket(napi_env env, napi_callback_info info) {
+  size_t argc = 4;
+  napi_value argv[4];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc < 4) {
+    napi_throw_type_error(env, "ERR_INVALID_ARG", "bindSocket(type, address, port, reusePort)");
+    return NULL;
+  }
+  char type[8] = {0};
+  char address[64] = {0};
+  size_t len = 0;
+  int32_t port = 0;
+  bool reuse = false;
+  if (napi_get_value_string_utf8(env, argv[0], type, sizeof type, &len) != napi_ok ||
+      napi_get_value_string_utf8(env, argv[1], address, sizeof address, &len) != napi_ok ||
+      napi_get_value_int32(env, argv[2], &port) != napi_ok || napi_get_value_bool(env, argv[3], &reuse) != napi_ok ||
+      port < 0 || port > 65535 || (strcmp(type, "udp") != 0 && strcmp(type, "tcp") != 0)) {
+    napi_throw_type_error(env, "ERR_INVALID_ARG", "bindSocket(type 'udp'|'tcp', address, port 0..65535, reusePort)");
+    return NULL;
+  }
+  struct sockaddr_storage ss;
+  memset(&ss, 0, sizeof ss);
+  socklen_t sslen;
+  int family;
+  struct sockaddr_in *v4 = (struct sockaddr_in *)&ss;
+  struct sockaddr_in6 *v6 = (struct sockaddr_in6 *)&ss;
+  if (inet_pton(AF_INET, address, &v4->sin_addr) == 1) {
+    family = AF_INET;
+    v4->sin_family = AF_INET;
+    v4->sin_port = htons((uint16_t)port);
+    sslen = sizeof *v4;
+  } else if (inet_pton(AF_INET6, address, &v6->sin6_addr) == 1) {
+    family = AF_INET6;
+    v6->sin6_family = AF_INET6;
+    v6->sin6_port = htons((uint16_t)port);
+    sslen = sizeof *v6;
+  } else {
+    napi_throw_type_error(env, "ERR_INVALID_ARG", "bindSocket: address is not an IP literal");
+    return NULL;
+  }
+  int stream = strcmp(type, "tcp") == 0;
+  int fd = socket(family, (stream ? SOCK_STREAM : SOCK_DGRAM) | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  if (fd < 0) return throw_errno(env, "socket", errno);
+  int one = 1;
+  if ((family == AF_INET6 && setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one) != 0) ||
+      (stream && setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) != 0) ||
+      (reuse && setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one) != 0)) {
+    int err = errno;
+    close(fd);
+    return throw_errno(env, "setsockopt", err);
+  }
+  if (bind(fd, (struct sockaddr *)&ss, sslen) != 0) {
+    int err = errno;
+    close(fd);
+    return throw_errno(env, "bind", err);
+  }
+  struct sockaddr_storage bound;
+  socklen_t boundlen = sizeof bound;
+  if (getsockname(fd, (struct sockaddr *)&bound, &boundlen) != 0) {
+    int err = errno;
+    close(fd);
+    return throw_errno(env, "getsockname", err);
+  }
+  int bound_port = ntohs(family == AF_INET ? ((struct sockaddr_in *)&bound)->sin_port
+                                           : ((struct sockaddr_in6 *)&bound)->sin6_port);
+  napi_value result, jfd, jport;
+  CHECK(napi_create_object(env, &result));
+  CHECK(napi_create_int32(env, fd, &jfd));
+  CHECK(napi_create_int32(env, bound_port, &jport));
+  CHECK(napi_set_named_property(env, result, "fd", jfd));
+  CHECK(napi_set_named_property(env, result, "port", jport));
+  return result;
+}
+
+/* closeFd(fd): closes an fd that Node never adopted (an error between bindSocket and adoption). */
+static napi_value close_fd(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  int32_t fd = -1;
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc < 1 || napi_get_value_int32(env, argv[0], &fd) != napi_ok || fd < 0) {
+    napi_throw_type_error(env, "ERR_INVALID_ARG", "closeFd(fd)");
+    return NULL;
+  }
+  if (close(fd) != 0) return throw_errno(env, "close", errno);
+  return NULL;
+}
 
 napi_value gh_sockets_init(napi_env env, napi_value exports) {
-  (void)env;
+  napi_property_descriptor props[] = {
+      {"bindSocket", NULL, bind_socket, NULL, NULL, NULL, napi_default, NULL},
+      {"closeFd", NULL, close_fd, NULL, NULL, NULL, napi_default, NULL},
+  };
+  napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
   return exports;
 }

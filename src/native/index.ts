@@ -9,9 +9,25 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
+/** native/sockets.c: sockets Node 20 cannot make. */
+export interface SocketsPart {
+  /**
+   * A bound (not yet listening), non-blocking socket with SO_REUSEPORT when asked, for Node to
+   * adopt (`dgram` `bind({fd})`, `net` `listen({fd})`). Throws an Error whose `code` is the errno
+   * name (EADDRINUSE…). Port 0 picks a free port: bind the next sockets of the group to the one returned.
+   */
+  bindSocket(
+    type: 'udp' | 'tcp',
+    address: string,
+    port: number,
+    reusePort: boolean,
+  ): { fd: number; port: number };
+  /** Closes an fd from `bindSocket` that Node never adopted. */
+  closeFd(fd: number): void;
+}
+
 /** What the addon exports (each part of `native/` adds its own members). */
-// biome-ignore lint/complexity/noBannedTypes: filled in by the addon's parts
-export type NativeAddon = {};
+export type NativeAddon = SocketsPart;
 
 const ADDON = join('build', 'Release', 'gatehouse_native.node');
 

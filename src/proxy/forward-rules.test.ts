@@ -13,6 +13,7 @@ const forwarded = (text: string, retried = false): Forwarded => ({
   head: head(text),
   addresses: ['127.0.0.1'],
   port: 80,
+  bytesUpBefore: 0,
   retried,
 });
 

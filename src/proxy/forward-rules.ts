@@ -28,6 +28,8 @@ export interface Forwarded {
   readonly head: RequestHead;
   readonly addresses: readonly string[];
   readonly port: number;
+  /** The flow's bytes up before this request: a retry sends the head again but counts it once. */
+  readonly bytesUpBefore: number;
   retried: boolean;
 }
 

@@ -142,7 +142,7 @@ export class HttpSession {
     if (j.decision.action === 'block') return this.#block(head);
     if (j.unresolved)
       return this.#fail(502, `the name "${head.host}" could not be resolved`, 'lookup-failed');
-    this.#forwarded = { head, addresses: j.addresses, port, retried: false };
+    this.#forwarded = { head, addresses: j.addresses, port, bytesUpBefore: flow.bytesUp, retried: false };
     // An idle pooled connection to the judged (first) address, else a new one.
     const pooled = this.#ctx.pool.take(j.addresses[0], port);
     const link = pooled ?? (await this.#dial(j.addresses, port));
@@ -251,6 +251,8 @@ export class HttpSession {
     if (link === null || this.#isClosed()) return;
     this.#origin = link;
     this.#flow.destinationAddress = link.address;
+    // The record counts what the subscriber sent: the head that died unanswered is not counted twice.
+    this.#flow.bytesUp = f.bytesUpBefore;
     this.#forward(f.head, EMPTY, link);
   }
 

@@ -3,6 +3,7 @@
  * password, returned once so the caller prints it; it must be changed at first sign-in, and TOTP
  * enrolled before the account can act.
  */
+import { GatehouseError } from '../core/errors.js';
 import type { Store } from '../store/types.js';
 import { hashPassword, oneTimePassword } from './password.js';
 
@@ -16,6 +17,13 @@ export async function ensureFirstAdmin(store: Store): Promise<{ name: string; pa
     // An `admin` account without the role (unusual): do not touch it; report that none was made.
     return null;
   }
-  await store.accounts.create({ name: 'admin', roles: ['admin'], isp: null, passwordHash }, 'system');
+  try {
+    await store.accounts.create({ name: 'admin', roles: ['admin'], isp: null, passwordHash }, 'system');
+  } catch (err) {
+    // Two nodes starting at once on an empty database both saw no admin: the one whose insert
+    // won made the account and printed its password; this one starts without making another.
+    if (err instanceof GatehouseError && err.code === 'GH_ERR_ACCOUNT_EXISTS') return null;
+    throw err;
+  }
   return { name: 'admin', password };
 }

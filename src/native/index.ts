@@ -24,10 +24,63 @@ export interface SocketsPart {
   ): { fd: number; port: number };
   /** Closes an fd from `bindSocket` that Node never adopted. */
   closeFd(fd: number): void;
+  /**
+   * Where a connection was going before a netfilter `redirect`/`dnat` rewrote it
+   * (getsockopt SO_ORIGINAL_DST / IP6T_SO_ORIGINAL_DST). null when conntrack has no entry for it;
+   * a tracked connection that was not rewritten answers its own local address and port.
+   */
+  originalDestination(fd: number): OriginalDestination | null;
+}
+
+/** A connection's destination before NAT (`SocketsPart.originalDestination`). */
+export interface OriginalDestination {
+  readonly address: string;
+  readonly port: number;
+  readonly family: 4 | 6;
+}
+
+/** An open batch endpoint (native/udp_batch.c); only the `udpBatch*` functions use it. */
+export type UdpBatchHandle = { readonly __brand: 'UdpBatchHandle' };
+
+/**
+ * native/udp_batch.c: recvmmsg/sendmmsg, many datagrams per system call and per JS callback.
+ * The memory layout of `recv`, `ctrl` and `out` is described in that file and mirrored by
+ * src/dns/listeners/udp-batch.ts.
+ */
+export interface UdpBatchPart {
+  /**
+   * Starts reading `fd` (a bound UDP socket) on this thread's loop; takes the fd over (closing the
+   * endpoint closes it) unless it throws. `onBatch(count)` sees `count` datagrams and returns how
+   * many answers it queued in `out`. `rcvbuf`/`sndbuf`: socket buffer sizes, 0 keeps the kernel's.
+   */
+  udpBatchOpen(
+    fd: number,
+    recv: ArrayBuffer,
+    slotSize: number,
+    ctrl: ArrayBuffer,
+    out: ArrayBuffer,
+    onBatch: (count: number) => number,
+    rcvbuf: number,
+    sndbuf: number,
+  ): { handle: UdpBatchHandle; address: string; port: number; family: 4 | 6 };
+  /** Sends one datagram now: 0, or the errno (EAGAIN too: answers never wait; EBADF after close). */
+  udpBatchSendTo(
+    handle: UdpBatchHandle,
+    data: Uint8Array,
+    family: 4 | 6,
+    port: number,
+    scope: number,
+    a0: number,
+    a1: number,
+    a2: number,
+    a3: number,
+  ): number;
+  /** Stops reading and closes the fd at once; idempotent. */
+  udpBatchClose(handle: UdpBatchHandle): void;
 }
 
 /** What the addon exports (each part of `native/` adds its own members). */
-export type NativeAddon = SocketsPart;
+export type NativeAddon = SocketsPart & UdpBatchPart;
 
 const ADDON = join('build', 'Release', 'gatehouse_native.node');
 

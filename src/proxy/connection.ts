@@ -5,10 +5,12 @@
 import type { Socket } from 'node:net';
 import type { Decision } from '../core/decision.js';
 import type { JudgeContext } from './decide.js';
+import type { DestinationClassifier } from './destination-class.js';
 import { Flow } from './flow.js';
 import type { RequestHead } from './http-head.js';
 import type { LiveTable } from './live.js';
 import type { OriginPool } from './origin-pool.js';
+import type { RedirectReader } from './original-destination.js';
 import { blockedResponse, orderOf, wantsJson } from './respond.js';
 import type { ThrottleRegistry } from './throttle.js';
 import type { ListenerKind, ProxyDeps, ProxyErrorKind } from './types.js';
@@ -24,11 +26,21 @@ export interface ProxyContext {
   readonly via: string;
   /** Origin ports of the transparent listeners (see ProxySettings.transparentPorts). */
   readonly ports: { readonly http: number; readonly tls: number };
+  /** Classes destination addresses by `settings.domesticPrefixes`, built once. */
+  readonly classifier: DestinationClassifier;
+  /** Reads a transparent connection's original destination; null without the native addon. */
+  readonly redirects: RedirectReader | null;
 }
 
 /** The judge's inputs for a flow, read at the moment of judging. */
 export function judgeContext(ctx: ProxyContext, flow: Flow): JudgeContext {
-  return { policy: ctx.deps.policy(), identity: flow.identity, time: ctx.now(), lookup: ctx.deps.lookup };
+  return {
+    policy: ctx.deps.policy(),
+    identity: flow.identity,
+    time: ctx.now(),
+    lookup: ctx.deps.lookup,
+    classOf: ctx.classifier.classOf,
+  };
 }
 
 /** RFC 7725 §3: the 451 for a blocked request, naming the order in a blocked-by link, its notice as the body. */

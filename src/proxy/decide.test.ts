@@ -3,7 +3,7 @@ import { makeOrder, T0, withTargets } from '../../test/helpers/orders.js';
 import { type Decision, NO_DECISION } from '../core/decision.js';
 import { UNKNOWN_IDENTITY } from '../identity/cidr-map.js';
 import { compilePolicy } from '../policy/compile.js';
-import { judge, mostRestrictive } from './decide.js';
+import { judge, judgeRedirected, mostRestrictive } from './decide.js';
 
 const d = (action: Decision['action'], orderId: number, rateBps?: number): Decision => ({
   ...NO_DECISION,
@@ -98,5 +98,34 @@ describe('judge', () => {
     const j = await judge(ctx([]), host, true, null);
     expect(j.unresolved).toBe(true);
     expect(j.addresses).toEqual([]);
+  });
+});
+
+describe('judgeRedirected (the original destination is known: no lookup)', () => {
+  test.each([
+    { domain: 'shop.test', url: null, address: '198.51.100.1', action: 'none', orderId: 0 },
+    // A block on the address blocks whatever the name...
+    { domain: 'shop.test', url: null, address: '192.0.2.7', action: 'block', orderId: 3 },
+    { domain: null, url: null, address: '192.0.2.7', action: 'block', orderId: 3 },
+    // ...and a block on the name blocks whatever the address.
+    { domain: 'blocked.test', url: null, address: '198.51.100.1', action: 'block', orderId: 1 },
+    {
+      domain: 'shop.test',
+      url: 'http://shop.test/banned/x',
+      address: '198.51.100.1',
+      action: 'block',
+      orderId: 2,
+    },
+    { domain: 'slow.test', url: null, address: '198.51.100.1', action: 'throttle', orderId: 4 },
+    // An allow for the name does not lift the block on the address.
+    { domain: 'fine.test', url: null, address: '192.0.2.9', action: 'block', orderId: 3 },
+  ] as const)('$domain $url at $address → $action $orderId', ({ domain, url, address, action, orderId }) => {
+    const lookups: string[] = [];
+    const j = judgeRedirected(ctx(lookups), domain, url, address);
+    expect([j.decision.action, j.decision.orderId]).toEqual([action, orderId]);
+    expect(lookups).toEqual([]);
+    expect(j.facts).toMatchObject({ domain, url, address });
+    expect(j.addresses).toEqual(action === 'block' ? [] : [address]);
+    expect(j.unresolved).toBe(false);
   });
 });

@@ -1,23 +1,26 @@
 /**
- * Destination classes for throttle orders that target "international traffic": an address is
- * domestic when `proxy.domesticPrefixes` covers it, international otherwise.
- *
- * Not yet expressible in the policy model. What the lead must add: a target kind
- * `class:international` (and `class:domestic`) in `policy/target.ts` and `model.ts`, compiled
- * into a per-order flag rather than a table entry; `evaluate` would then take the destination
- * class as a fact (`Facts.destinationClass`), computed here once per connection with
- * `createDestinationClassifier(settings.domesticPrefixes)`.
+ * Destination classes: an address is domestic when `proxy.domesticPrefixes` covers it,
+ * international otherwise. Orders target them as `class:international` / `class:domestic`
+ * (policy/class-target.ts); the proxy classifies the address it dials once per connection
+ * (`classOf`, in decide.ts) and gives the class to `evaluate` beside the address. Records use
+ * `classify` for their traffic reports.
  */
 import { maskWords, type Prefix, parseAddress, parsePrefix } from '../core/net/address.js';
+import type { DestinationClass } from '../policy/class-target.js';
 
-/** Where a destination lies. */
-export type DestinationClass = 'domestic' | 'international';
+export type { DestinationClass } from '../policy/class-target.js';
 
 /** Classifies addresses against a fixed set of domestic prefixes. */
 export interface DestinationClassifier {
   classify(address: string): DestinationClass;
   /** True when no domestic prefix covers `address` (unparseable addresses count as international). */
   isInternational(address: string): boolean;
+  /**
+   * The class policy judges by, or null when it cannot be known: with no domestic prefixes
+   * configured nothing is domestic, and calling the whole internet "international" would turn an
+   * international throttle into a national one by omission; an unparseable address has no class.
+   */
+  classOf(address: string): DestinationClass | null;
 }
 
 function covers(prefix: Prefix, addr: Prefix): boolean {
@@ -34,15 +37,22 @@ export function createDestinationClassifier(domesticPrefixes: readonly string[])
     if (p === null) throw new RangeError(`domestic prefixes: invalid cidr "${text}"`);
     return p;
   });
+  // IPv4-mapped IPv6 (`::ffff:192.0.2.1`, as Node reports dual-stack peers) is judged as IPv4.
+  const parse = (address: string) =>
+    parseAddress(address.startsWith('::ffff:') && address.includes('.') ? address.slice(7) : address);
+  const domestic = (addr: Prefix) => prefixes.some((p) => covers(p, addr));
   const isInternational = (address: string): boolean => {
-    // IPv4-mapped IPv6 (`::ffff:192.0.2.1`, as Node reports dual-stack peers) is judged as IPv4.
-    const text = address.startsWith('::ffff:') && address.includes('.') ? address.slice(7) : address;
-    const addr = parseAddress(text);
-    return addr === null || !prefixes.some((p) => covers(p, addr));
+    const addr = parse(address);
+    return addr === null || !domestic(addr);
   };
   return {
     isInternational,
     classify: (address) => (isInternational(address) ? 'international' : 'domestic'),
+    classOf: (address) => {
+      const addr = prefixes.length === 0 ? null : parse(address);
+      if (addr === null) return null;
+      return domestic(addr) ? 'domestic' : 'international';
+    },
   };
 }
 

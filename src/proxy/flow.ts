@@ -7,6 +7,7 @@ import type { Identity } from '../identity/cidr-map.js';
 import type { FlowListener, FlowRecord } from '../records/types.js';
 import type { DestinationFacts } from './decide.js';
 import { mostRestrictive } from './decide.js';
+import type { Redirect } from './original-destination.js';
 import type { FairShare, ThrottleRegistry } from './throttle.js';
 import type { ListenerKind, LiveConnection } from './types.js';
 
@@ -39,6 +40,8 @@ export class Flow {
   verdict: Decision = NO_DECISION;
   throttled = false;
   ech = false;
+  /** Where a redirected transparent connection was going (SO_ORIGINAL_DST); null otherwise. */
+  redirect: Redirect | null = null;
   /** What was judged, once a destination is known; null while reading the head or hello. */
   facts: DestinationFacts | null = null;
   /** Ends the connection now (set by the listener); the record is written on close. */

@@ -5,8 +5,8 @@
  */
 import type { Socket } from 'node:net';
 import { openTunnel } from './connect.js';
-import { blockedFor, finish, judgeContext, type ProxyContext, reportError } from './connection.js';
-import { judge } from './decide.js';
+import { blockedFor, finish, type ProxyContext, reportError } from './connection.js';
+import { judgeTarget } from './destination.js';
 import { dialLink } from './dial.js';
 import type { Flow } from './flow.js';
 import { type Forwarded, mayRetry, refusal, requestFraming } from './forward-rules.js';
@@ -130,12 +130,13 @@ export class HttpSession {
       return openTunnel(this.#ctx, this.#flow, this.#valve, head, rest);
     }
     const flow = this.#flow;
-    const port = this.#explicit ? head.port : this.#ctx.ports.http;
-    flow.destinationName = head.hostKind === 'name' ? head.host : null;
-    flow.port = port;
+    const hostIsName = head.hostKind === 'name';
+    flow.destinationName = hostIsName ? head.host : null;
     const url = head.path === '*' ? null : `http://${head.authority}${head.path}`;
-    const j = await judge(judgeContext(this.#ctx, flow), head.host, head.hostKind === 'name', url);
-    if (this.#isClosed()) return;
+    const named = this.#explicit ? head.port : this.#ctx.ports.http;
+    const routed = await judgeTarget(this.#ctx, flow, { host: head.host, hostIsName, url, port: named });
+    if (this.#isClosed() || routed === null) return;
+    const { judgement: j, port } = routed;
     flow.facts = j.facts;
     flow.destinationAddress = j.facts.address;
     flow.setDecision(j.decision);

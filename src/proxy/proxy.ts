@@ -6,12 +6,14 @@
  */
 import type { AddressInfo, Socket } from 'node:net';
 import type { ProxyContext } from './connection.js';
+import { createDestinationClassifier } from './destination-class.js';
 import { serveExplicit } from './listeners/explicit.js';
 import { type ListeningServer, listenTcp } from './listeners/server.js';
 import { serveTransparentHttp } from './listeners/transparent-http.js';
 import { serveTransparentTls } from './listeners/transparent-tls.js';
 import { LiveTable } from './live.js';
 import { OriginPool } from './origin-pool.js';
+import { nativeRedirectReader } from './original-destination.js';
 import { ThrottleRegistry } from './throttle.js';
 import type { ListenerKind, ProxyDeps, ProxyServer } from './types.js';
 
@@ -24,6 +26,9 @@ const SERVE: Record<ListenerKind, (ctx: ProxyContext, socket: Socket) => void> =
 /** Builds the proxy; nothing listens until `listen` is called. */
 export function createProxy(deps: ProxyDeps): ProxyServer {
   const now = deps.now ?? Date.now;
+  const native = deps.redirects === undefined ? nativeRedirectReader() : null;
+  const redirects = native?.read ?? deps.redirects ?? null;
+  const noRedirects = native?.why ?? 'turned off by the caller';
   const ctx: ProxyContext = {
     deps,
     now,
@@ -42,6 +47,25 @@ export function createProxy(deps: ProxyDeps): ProxyServer {
       http: deps.settings.transparentPorts?.http ?? 80,
       tls: deps.settings.transparentPorts?.tls ?? 443,
     },
+    redirects,
+    classifier: createDestinationClassifier(deps.settings.domesticPrefixes),
+  };
+  let told = false;
+  // Once, at the first transparent listener: which source its destinations come from, and why.
+  const tell = () => {
+    if (told) return;
+    told = true;
+    if (redirects !== null) {
+      deps.logger.info(
+        {},
+        'proxy: transparent listeners send redirected connections to their original destination (SO_ORIGINAL_DST)',
+      );
+    } else {
+      deps.logger.warn(
+        { reason: noRedirects },
+        `proxy: transparent listeners route by Host/SNI: SO_ORIGINAL_DST is unavailable (native addon: ${noRedirects})`,
+      );
+    }
   };
   const servers: ListeningServer[] = [];
   return {
@@ -57,6 +81,7 @@ export function createProxy(deps: ProxyDeps): ProxyServer {
         }
       });
       servers.push(server);
+      if (kind !== 'explicit') tell();
       deps.logger.info({ listener: kind, address: server.address }, 'proxy listening');
       return server.address;
     },

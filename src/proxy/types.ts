@@ -8,6 +8,7 @@ import type { Action, Decision } from '../core/decision.js';
 import type { Identity } from '../identity/cidr-map.js';
 import type { CompiledPolicy } from '../policy/compile.js';
 import type { FlowRecord } from '../records/types.js';
+import type { RedirectReader } from './original-destination.js';
 
 /** The three kinds of listener. */
 export type ListenerKind = 'explicit' | 'transparent-http' | 'transparent-tls';
@@ -73,10 +74,10 @@ export interface ProxySettings {
   /** Time allowed to connect to an origin → 504. */
   readonly connectTimeoutMs: number;
   /**
-   * Origin ports of the transparent listeners (default 80 and 443). Production recovers the
-   * original destination with SO_ORIGINAL_DST or TPROXY, which Node cannot read without a
-   * native addon; until then the origin is the Host/SNI name resolved through `lookup()`, on
-   * these ports. Tests point them at their local origins.
+   * Origin ports of the transparent listeners (default 80 and 443) for connections that were not
+   * redirected, or when the original destination cannot be read (no native addon): the origin is
+   * then the Host/SNI name resolved through `lookup()`, on these ports. A redirected connection
+   * goes to its original destination (SO_ORIGINAL_DST). Tests point them at their local origins.
    */
   readonly transparentPorts?: { readonly http?: number; readonly tls?: number };
   /** received-by in Via (RFC 9110 §7.6.3); default `gatehouse`. */
@@ -107,6 +108,11 @@ export interface ProxyDeps {
   metrics: ProxyMetrics;
   logger: ProxyLogger;
   settings: ProxySettings;
+  /**
+   * Reads a transparent connection's original destination (default: the native addon's
+   * SO_ORIGINAL_DST, see original-destination.ts); null turns it off (Host/SNI routing only).
+   */
+  redirects?: RedirectReader | null;
   /** Epoch milliseconds; default Date.now. */
   now?: () => number;
 }

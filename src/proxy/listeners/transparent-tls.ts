@@ -4,15 +4,17 @@
  * honest refusal TLS allows without a certificate) or replay the buffered bytes to the origin
  * untouched and splice.
  *
- * Destination: production recovers the original destination with SO_ORIGINAL_DST (iptables
- * REDIRECT) or TPROXY, which Node cannot read without a native addon. Until that addon exists
- * the origin is the SNI name resolved through the gateway's lookup, on `transparentPorts.tls`.
+ * Destination: a connection that an nftables/iptables redirect sent here goes to its original
+ * destination (SO_ORIGINAL_DST through the native addon; original-destination.ts), its SNI judged
+ * but not resolved, and a hello without SNI is judged on the address alone. Without the addon, or
+ * for a connection made to this port directly, the origin is the SNI name resolved through the
+ * gateway's lookup, on `transparentPorts.tls`.
  * ECH: the hello is judged on its outer (public) SNI and the destination; the record says so.
  */
 import { Buffer } from 'node:buffer';
 import type { Socket } from 'node:net';
-import { admit, finish, judgeContext, type ProxyContext, reportError } from '../connection.js';
-import { judge } from '../decide.js';
+import { admit, finish, type ProxyContext, reportError } from '../connection.js';
+import { judgeTarget } from '../destination.js';
 import { dial } from '../dial.js';
 import type { Flow } from '../flow.js';
 import { HOLD, splice, Valve } from '../relay.js';
@@ -24,6 +26,7 @@ export function serveTransparentTls(ctx: ProxyContext, socket: Socket): void {
   // Over the per-source limit: close (no TLS alert can be meaningful before the hello).
   const flow = admit(ctx, 'transparent-tls', socket, (s) => s.destroy());
   if (flow === null) return;
+  flow.redirect = ctx.redirects?.(socket) ?? null;
   const valve = new Valve(socket);
   const reader = new ClientHelloReader({ maxHelloBytes: ctx.deps.settings.maxHeaderBytes });
   const chunks: Buffer[] = [];
@@ -60,14 +63,19 @@ async function route(ctx: ProxyContext, flow: Flow, client: Valve, hello: Client
   const socket = client.socket;
   flow.ech = hello.ech;
   flow.destinationName = hello.sni;
-  flow.port = ctx.ports.tls;
-  if (hello.sni === null) {
-    // Without SO_ORIGINAL_DST a hello with no name cannot be routed (see the header).
+  const routed = await judgeTarget(ctx, flow, {
+    host: hello.sni,
+    hostIsName: true,
+    url: null,
+    port: ctx.ports.tls,
+  });
+  if (routed === null) {
+    // Not redirected and no name: nothing to route by (see the header).
     reportError(ctx, flow, 'no-sni', 'tls client hello without a server name');
     finish(socket, unrecognizedNameAlert(hello.recordVersion));
     return;
   }
-  const j = await judge(judgeContext(ctx, flow), hello.sni, true, null);
+  const { judgement: j, port } = routed;
   if (socket.destroyed) return;
   flow.facts = j.facts;
   flow.destinationAddress = j.facts.address;
@@ -76,7 +84,7 @@ async function route(ctx: ProxyContext, flow: Flow, client: Valve, hello: Client
     finish(socket, accessDeniedAlert(hello.recordVersion));
     return;
   }
-  const r = j.unresolved ? null : await dial(j.addresses, ctx.ports.tls, ctx.deps.settings.connectTimeoutMs);
+  const r = j.unresolved ? null : await dial(j.addresses, port, ctx.deps.settings.connectTimeoutMs);
   if (r === null || !r.ok) {
     const why =
       r === null ? `the name "${hello.sni}" could not be resolved` : `connecting failed: ${r.message}`;

@@ -157,7 +157,7 @@ export function registerOrders(program: Command, wrap: Wrap): void {
     .option('--private', 'leave the order out of the public register')
     .option(
       '--target <target...>',
-      'example.com, =exact.example, *.sub.example, 192.0.2.0/24, http://host/path',
+      'example.com, =exact.example, *.sub.example, 192.0.2.0/24, http://host/path, class:international',
     )
     .option('--draft', 'create as a draft without submitting it')
     .action(
@@ -167,6 +167,7 @@ export function registerOrders(program: Command, wrap: Wrap): void {
         const input = validateOrderInput(inputFromFlags(flags, now), {
           maxDurationMs: ctx.config.policy.maxOrderDuration,
           now,
+          destinationClasses: ctx.config.proxy.domesticPrefixes.length > 0,
         });
         const store = await ctx.store();
         const user = ctx.user();

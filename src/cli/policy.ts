@@ -20,6 +20,7 @@ import {
   writeRules,
 } from '../policy/formats/index.js';
 import type { Rule } from '../policy/model.js';
+import { createDestinationClassifier } from '../proxy/destination-class.js';
 import type { Store } from '../store/types.js';
 import type { Context } from './context.js';
 import { parseId, parseTime } from './context.js';
@@ -135,9 +136,13 @@ async function exportCommand(ctx: Context, flags: { format: string }) {
   );
 }
 
-function factsOf(target: string): Facts {
+/** An address also gets its destination class (`proxy.domesticPrefixes`), as the proxy gives it. */
+function factsOf(target: string, domesticPrefixes: readonly string[]): Facts {
   if (/^https?:\/\//i.test(target)) return { url: target };
-  if (parseAddress(target)) return { address: target };
+  if (parseAddress(target)) {
+    const destinationClass = createDestinationClassifier(domesticPrefixes).classOf(target);
+    return destinationClass ? { address: target, destinationClass } : { address: target };
+  }
   return { domain: target };
 }
 
@@ -151,7 +156,7 @@ async function checkCommand(
   const store = await ctx.store();
   const policy = compilePolicy(await store.orders.listActiveWithRules(time), time);
   const facts: Facts = {
-    ...factsOf(target),
+    ...factsOf(target, ctx.config.proxy.domesticPrefixes),
     time,
     ...(flags.isp ? { isp: flags.isp } : {}),
     ...(flags.group ? { groups: flags.group } : {}),

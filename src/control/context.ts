@@ -37,6 +37,11 @@ export interface ControlSettings {
   access: AccessConfig;
   /** Where the subscriber identity key is (`identity.keyFile`, GATEHOUSE_IDENTITY_KEY). */
   identityKey: KeySource;
+  /**
+   * `proxy.domesticPrefixes`: class targets (`class:international`) are refused when empty, and
+   * "why is this blocked?" classifies an address with them as the proxy does.
+   */
+  domesticPrefixes?: readonly string[];
 }
 
 /** The node's live state, when the matching services run. */

@@ -44,6 +44,7 @@ export function controlSettings(
     consoleDir: null,
     access: config.access,
     identityKey: { keyFile: config.identity.keyFile, env },
+    domesticPrefixes: config.proxy.domesticPrefixes,
   };
 }
 

@@ -29,7 +29,9 @@ export type Reason =
   | 'domain-subtree'
   | 'domain-subdomains'
   | 'address'
-  | 'url-prefix';
+  | 'url-prefix'
+  /** A destination-class target (`class:international`): the dialled address's class. */
+  | 'destination-class';
 
 /** The outcome of `evaluate`: always present, `action: 'none'` when nothing applies. */
 export interface Decision {

@@ -55,6 +55,20 @@ export const ERRORS = {
     http: 400,
   },
   GH_ERR_TARGET_INVALID: { description: 'A target (domain, address, CIDR or URL) is malformed.', http: 400 },
+  GH_ERR_TARGET_CLASS_UNKNOWN: {
+    description: 'A `class:` target names no destination class (known: international, domestic).',
+    http: 400,
+  },
+  GH_ERR_TARGET_CLASS_ACTION: {
+    description:
+      'A destination-class target on an order whose action cannot use one (only block, throttle, allow).',
+    http: 400,
+  },
+  GH_ERR_TARGET_CLASS_UNCONFIGURED: {
+    description:
+      'A destination-class target while `proxy.domesticPrefixes` is empty: no destination has a class, so it could never match.',
+    http: 409,
+  },
   GH_ERR_LIST_FORMAT: { description: 'The list format is unknown.', http: 400 },
   GH_ERR_LIST_STREAM: {
     description: 'The list could not be read (missing file, I/O error); nothing was saved.',

@@ -5,7 +5,7 @@
  *
  *   0   "GHPB"                    magic
  *   4   u32 format version        (BUNDLE_VERSION)
- *   8   u32 meta length M         JSON: createdAt, orders, layout, address and URL rules
+ *   8   u32 meta length M         JSON: createdAt, orders, layout, address, URL and class rules
  *   12  32 bytes SHA-256          of everything after the header
  *   44  M bytes meta, zero padding to a multiple of 8, then the domain table bytes
  */
@@ -13,8 +13,12 @@ import { createHash } from 'node:crypto';
 import { GatehouseError } from '../core/errors.js';
 import { type CompiledOrder, CompiledPolicy } from './compile.js';
 
-/** Bumped on any change to the layout of a bundle or of the domain table. */
-export const BUNDLE_VERSION = 2;
+/**
+ * Bumped on any change to the layout of a bundle or of the domain table. 3: class rules. A node of
+ * an older build refuses a newer bundle and keeps its last good policy, rather than silently
+ * dropping rules it does not know (an international throttle would otherwise vanish).
+ */
+export const BUNDLE_VERSION = 3;
 const MAGIC = 0x47485042; // "GHPB"
 const HEADER = 44;
 
@@ -28,6 +32,7 @@ export function toBundle(policy: CompiledPolicy): Buffer {
       domainLayout: p.domainLayout,
       prefixRules: p.prefixRules,
       urlRules: p.urlRules,
+      classRules: p.classRules ?? [],
     }),
   );
   const pad = (8 - ((HEADER + meta.length) % 8)) % 8;
@@ -60,6 +65,7 @@ export function fromBundle(bytes: Uint8Array): CompiledPolicy {
     domainLayout: CompiledPolicy['parts']['domainLayout'];
     prefixRules: { value: string; meta: number }[];
     urlRules: { value: string; meta: number }[];
+    classRules?: NonNullable<CompiledPolicy['parts']['classRules']>;
   };
   try {
     meta = JSON.parse(body.subarray(0, metaLength).toString('utf8'));

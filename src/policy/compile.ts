@@ -5,6 +5,7 @@
 import type { Action, Disclosure } from '../core/decision.js';
 import { GatehouseError } from '../core/errors.js';
 import { parsePrefix } from '../core/net/address.js';
+import type { DestinationClass } from './class-target.js';
 import { DomainTable, type DomainTableLayout } from './match/domain-table.js';
 import { DomainTableBuilder } from './match/domain-table-builder.js';
 import { type PrefixRule, PrefixTable } from './match/prefix-table.js';
@@ -46,6 +47,14 @@ export interface PolicyParts {
   readonly domainLayout: DomainTableLayout;
   readonly prefixRules: readonly { value: string; meta: number }[];
   readonly urlRules: readonly { value: string; meta: number }[];
+  /** Destination-class rules (`class:international`); absent in snapshots that have none. */
+  readonly classRules?: readonly { value: DestinationClass; meta: number }[];
+}
+
+/** One compiled class rule: its packed meta and its rule id. */
+export interface ClassRule {
+  readonly meta: number;
+  readonly ruleId: number;
 }
 
 /** An immutable, compiled policy snapshot. Evaluate it with `evaluate()` from evaluate.ts. */
@@ -55,6 +64,8 @@ export class CompiledPolicy {
   readonly domains: DomainTable;
   readonly prefixes: PrefixTable;
   readonly urls: UrlTable;
+  /** Class rules by class: a handful at most, matched by the class the proxy gives (evaluate.ts). */
+  readonly classes: Readonly<Record<DestinationClass, readonly ClassRule[]>>;
   readonly parts: PolicyParts;
 
   constructor(parts: PolicyParts) {
@@ -84,6 +95,16 @@ export class CompiledPolicy {
         };
       }),
     );
+    // Class rule ids follow the URL ids.
+    const nu = parts.urlRules.length;
+    const classes: Record<DestinationClass, ClassRule[]> = { domestic: [], international: [] };
+    (parts.classRules ?? []).forEach((r, i) => {
+      const list = Object.hasOwn(classes, r.value) ? classes[r.value] : undefined;
+      if (!list)
+        throw new GatehouseError('GH_ERR_POLICY_BUNDLE', `bad destination class "${r.value}" in policy`);
+      list.push({ meta: r.meta, ruleId: nd + np + nu + i });
+    });
+    this.classes = classes;
   }
 
   /** Counts of what the snapshot holds. */
@@ -92,6 +113,7 @@ export class CompiledPolicy {
     domainRules: number;
     addressRules: number;
     urlRules: number;
+    classRules: number;
     bytes: number;
   } {
     return {
@@ -99,6 +121,7 @@ export class CompiledPolicy {
       domainRules: this.domains.size,
       addressRules: this.prefixes.rules.length,
       urlRules: this.urls.rules.length,
+      classRules: this.parts.classRules?.length ?? 0,
       bytes: this.parts.domainBuffer.byteLength,
     };
   }
@@ -107,6 +130,8 @@ export class CompiledPolicy {
   rule(ruleId: number): RuleInfo | null {
     const nd = this.domains.ids;
     const np = this.prefixes.rules.length;
+    const nu = this.urls.rules.length;
+    const nc = this.parts.classRules?.length ?? 0;
     let meta: number;
     let rule: Rule;
     if (!Number.isInteger(ruleId) || ruleId < 0) return null;
@@ -121,9 +146,13 @@ export class CompiledPolicy {
     } else if (ruleId < nd + np) {
       meta = this.parts.prefixRules[ruleId - nd].meta;
       rule = { kind: 'cidr', value: this.parts.prefixRules[ruleId - nd].value };
-    } else if (ruleId < nd + np + this.urls.rules.length) {
+    } else if (ruleId < nd + np + nu) {
       meta = this.parts.urlRules[ruleId - nd - np].meta;
       rule = { kind: 'url', value: this.parts.urlRules[ruleId - nd - np].value };
+    } else if (ruleId < nd + np + nu + nc) {
+      const r = (this.parts.classRules ?? [])[ruleId - nd - np - nu];
+      meta = r.meta;
+      rule = { kind: 'class', value: r.value };
     } else return null;
     return { ruleId, order: this.orders[meta & 0xffffff], rule: { ...rule, ...unpackFlags(meta) } };
   }
@@ -166,6 +195,7 @@ export function compilePolicy(orders: Iterable<OrderWithRules>, now: number): Co
   const domains = new DomainTableBuilder();
   const prefixRules: { value: string; meta: number }[] = [];
   const urlRules: { value: string; meta: number }[] = [];
+  const classRules: { value: DestinationClass; meta: number }[] = [];
   live.forEach(({ order, rules }, index) => {
     // An allow order's rules are all allows; exceptions inside other orders keep their flag.
     const forceAllow = order.action.kind === 'allow';
@@ -173,7 +203,12 @@ export function compilePolicy(orders: Iterable<OrderWithRules>, now: number): Co
       const meta = packMeta(forceAllow && !rule.allow ? { ...rule, allow: true } : rule, index);
       if (rule.kind === 'cidr') prefixRules.push({ value: rule.value, meta });
       else if (rule.kind === 'url') urlRules.push({ value: rule.value, meta });
-      else domains.add(rule.value, meta);
+      else if (rule.kind === 'class') {
+        // Validation refuses class targets on safe-search orders (class-target.ts); a stored one
+        // left over from before that rule means nothing, so it compiles to nothing.
+        if (order.action.kind !== 'safe-search')
+          classRules.push({ value: rule.value as DestinationClass, meta });
+      } else domains.add(rule.value, meta);
     }
   });
   const { buffer, layout } = domains.build();
@@ -184,5 +219,6 @@ export function compilePolicy(orders: Iterable<OrderWithRules>, now: number): Co
     domainLayout: layout,
     prefixRules,
     urlRules,
+    ...(classRules.length > 0 ? { classRules } : {}),
   });
 }

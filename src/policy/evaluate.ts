@@ -9,11 +9,12 @@
  *   3. a narrower scope wins: subscriber group > ISP > national;
  *   4. at the same scope an allow order wins over any other action;
  *   5. then the most specific match: URL path prefix > domain (exact > longer suffix > shorter)
- *      > address (longest prefix);
+ *      > address (longest prefix) > destination class (the widest target there is);
  *   6. remaining ties go to the lowest order id, and the decision says so (`tieBroken`).
  */
 import { type Decision, type DnsAnswer, NO_DECISION, type Reason } from '../core/decision.js';
 import { type Prefix, parseAddress } from '../core/net/address.js';
+import type { DestinationClass } from './class-target.js';
 import type { CompiledOrder, CompiledPolicy } from './compile.js';
 import {
   ALLOW_BIT,
@@ -32,6 +33,12 @@ export interface Facts {
   readonly address?: string | Prefix;
   /** A plaintext HTTP URL: its host and path are checked against URL rules, its host against domain rules. */
   readonly url?: string;
+  /**
+   * The class of the destination address (the proxy's classifier, from `proxy.domesticPrefixes`).
+   * Only the proxy gives it, with the address it dials; without it class targets never match,
+   * which is how DNS (that judges names, not destinations) ignores them.
+   */
+  readonly destinationClass?: DestinationClass;
   readonly isp?: string;
   readonly groups?: readonly string[];
   /** Milliseconds since the epoch; default now. */
@@ -41,6 +48,8 @@ export interface Facts {
 // Weights that put the kinds of match on one specificity scale (step 5 above).
 const URL_WEIGHT = 4096;
 const DOMAIN_WEIGHT = 1024;
+// Below every address prefix, /0 included (its specificity is its length, 0).
+const CLASS_SPECIFICITY = -1;
 
 // A candidate that is not in force or that an exception cancelled (no real meta has bit 31).
 const CANCELLED = 0xffffffff;
@@ -84,8 +93,15 @@ export function evaluate(policy: CompiledPolicy, facts: Facts): Decision {
     const addr = typeof facts.address === 'string' ? parseAddress(facts.address) : facts.address;
     if (addr) policy.prefixes.collect(addr, c);
   }
+  if (facts.destinationClass !== undefined) collectClass(policy, facts.destinationClass, c);
   if (c.count === 0) return NO_DECISION;
   return decide(policy, c, facts.time ?? Date.now(), facts.isp, facts.groups);
+}
+
+function collectClass(policy: CompiledPolicy, cls: DestinationClass, c: Candidates): void {
+  const rules = policy.classes[cls];
+  if (rules === undefined) return;
+  for (const r of rules) c.push(r.meta, r.ruleId, CLASS_SPECIFICITY);
 }
 
 /** What `evaluateWire` needs besides the name: the rest of `Facts` but a URL. */
@@ -110,6 +126,7 @@ export function evaluateWire(
     const addr = typeof facts.address === 'string' ? parseAddress(facts.address) : facts.address;
     if (addr) policy.prefixes.collect(addr, c);
   }
+  if (facts.destinationClass !== undefined) collectClass(policy, facts.destinationClass, c);
   if (c.count === 0) return NO_DECISION;
   return decide(policy, c, facts.time ?? Date.now(), facts.isp, facts.groups);
 }
@@ -187,12 +204,15 @@ function build(policy: CompiledPolicy, c: Candidates, i: number, tieBroken: bool
   const order = policy.orders[meta & ORDER_MASK];
   const ruleId = c.ruleId[i];
   const nd = policy.domains.ids;
+  const np = policy.prefixes.rules.length;
   const reason: Reason =
     ruleId < nd
       ? DOMAIN_REASONS[(meta >>> KIND_SHIFT) & 3]
-      : ruleId < nd + policy.prefixes.rules.length
+      : ruleId < nd + np
         ? 'address'
-        : 'url-prefix';
+        : ruleId < nd + np + policy.urls.rules.length
+          ? 'url-prefix'
+          : 'destination-class';
   const action = meta & ALLOW_BIT ? 'allow' : order.action;
   const answerBits = (meta >>> ANSWER_SHIFT) & 3;
   const answer: DnsAnswer | undefined =

@@ -3,6 +3,7 @@
  * `gatehouse policy check`, the console's "why is this blocked?" and notices.
  */
 import type { Decision } from '../core/decision.js';
+import { CLASS_WORDS, type DestinationClass } from './class-target.js';
 import type { CompiledOrder, CompiledPolicy } from './compile.js';
 import type { Rule } from './model.js';
 import { formatTarget } from './target.js';
@@ -20,6 +21,10 @@ const ACTION_WORDS: Record<Decision['action'], string> = {
 const SCOPE_WORDS = ['nationally', 'for the ISPs', 'for the subscriber groups'] as const;
 
 function describeRule(rule: Rule): string {
+  if (rule.kind === 'class') {
+    const words = CLASS_WORDS[rule.value as DestinationClass] ?? 'a destination class';
+    return `\`${formatTarget(rule)}\` (${words}${rule.allow ? ', an exception in the order’s own list' : ''})`;
+  }
   const what =
     rule.kind === 'exact'
       ? 'this name only'
@@ -51,6 +56,12 @@ export function explain(decision: Decision, policy: CompiledPolicy): string {
     `Legal basis: ${order.legalBasis.instrument}, ${order.legalBasis.article}; decision ${order.decisionRef}.`,
     `Matched rule ${describeRule(rule)}, applied ${describeScope(order)}.`,
   ];
+  // "Why is this slowed down?" for a class target: the person should read that the order is
+  // about where the traffic goes, not about the site, and where that line is drawn.
+  if (rule.kind === 'class' && !rule.allow)
+    lines.push(
+      `The order applies to ${rule.value} destinations: the address connected to is ${rule.value === 'international' ? 'outside' : 'inside'} the domestic prefixes the operator configured.`,
+    );
   if (decision.action === 'throttle') lines.push(`Rate limited to ${decision.rateBps} bytes per second.`);
   if (decision.tieBroken) {
     lines.push('Other orders matched just as specifically at the same scope: the lowest order id decides.');
@@ -59,7 +70,9 @@ export function explain(decision: Decision, policy: CompiledPolicy): string {
   if (decision.action !== 'allow') {
     const d = order.disclosure;
     lines.push(
-      `Disclosed as Extended DNS Error ${d.infoCode} (${INFO_CODE_NAMES[d.infoCode]}) and HTTP 451.`,
+      rule.kind === 'class'
+        ? 'Judged on the destination address, never at DNS; a block is disclosed as HTTP 451 or a TLS access_denied alert.'
+        : `Disclosed as Extended DNS Error ${d.infoCode} (${INFO_CODE_NAMES[d.infoCode]}) and HTTP 451.`,
     );
     if (d.notice) lines.push(`Notice: ${d.notice}`);
     if (d.appeal.length > 0) lines.push(`Appeal: ${d.appeal.join(', ')}`);

@@ -55,13 +55,14 @@ export interface Order {
   readonly approvedAt: number | null;
 }
 
-/** Kinds of rule the matcher knows. */
-export type RuleKind = 'exact' | 'subtree' | 'subdomains' | 'cidr' | 'url';
+/** Kinds of rule the matcher knows. `class` is a destination class (class-target.ts). */
+export type RuleKind = 'exact' | 'subtree' | 'subdomains' | 'cidr' | 'url' | 'class';
 
 /**
  * One target of an order, written by hand or imported from a list.
  * `value` is canonical: a normalised name, a canonical prefix (`10.0.0.0/8`, `2001:db8::1`),
- * or for URLs `host/path-prefix` (host normalised, path as given, starting with `/`).
+ * for URLs `host/path-prefix` (host normalised, path as given, starting with `/`), or for
+ * classes `international` or `domestic`.
  */
 export interface Rule {
   readonly kind: RuleKind;

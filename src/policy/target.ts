@@ -7,12 +7,15 @@
  *   *.example.com      subdomains only
  *   192.0.2.1          one address; 10.0.0.0/8, 2001:db8::/32 a prefix
  *   http://host/path   a URL: host plus path prefix (plaintext HTTP only)
+ *   class:international every destination outside the domestic prefixes (class-target.ts);
+ *                      class:domestic every destination inside them
  *   @@RULE             an exception (allow) inside the order's targets
  *   RULE$important     beats non-important exceptions; RULE$nodata / RULE$nxdomain pick the DNS answer
  */
 import { GatehouseError } from '../core/errors.js';
 import { formatPrefix, parsePrefix } from '../core/net/address.js';
 import { explainBadName, normaliseName } from '../core/net/name.js';
+import { parseClassName } from './class-target.js';
 import type { Rule } from './model.js';
 
 /** Parses one target line; returns the rule or a message saying what was wrong. */
@@ -40,6 +43,12 @@ export function parseTarget(text: string): Rule | string {
     ...(answer ? { answer } : {}),
   };
   if (/^https?:\/\//i.test(body)) return parseUrlTarget(body, flags);
+  if (/^class:/i.test(body)) {
+    // A class is judged on the dialled address, never at DNS: an RPZ answer has no meaning.
+    if (answer) return `$${answer} has no meaning on a destination class (classes are never judged at DNS)`;
+    const cls = parseClassName(body.slice(6));
+    return 'error' in cls ? cls.error : { kind: 'class', value: cls.value, ...flags };
+  }
   if (/^[0-9a-fA-F:.[\]/]+$/.test(body) && (body.includes(':') || /^[\d./]+$/.test(body))) {
     const prefix = parsePrefix(body);
     if (prefix) return { kind: 'cidr', value: formatPrefix(prefix), ...flags };
@@ -91,6 +100,9 @@ export function formatTarget(rule: Rule): string {
       break;
     case 'url':
       body = `http://${rule.value}`;
+      break;
+    case 'class':
+      body = `class:${rule.value}`;
       break;
     default:
       body = rule.value;

@@ -135,7 +135,11 @@ export const dnsSection = obj(
     }),
     workers: either(int({ min: 1, max: 256 }), enumOf(['auto']), {
       default: 'auto',
-      doc: 'Resolver worker threads; "auto" is one per CPU.',
+      doc: 'UDP/TCP resolver threads sharing each port (SO_REUSEPORT); "auto": one per CPU (max 16) from 4 CPUs on; 1: the main thread.',
+    }),
+    udpBatch: bool({
+      default: true,
+      doc: "UDP in batches (recvmmsg/sendmmsg) when the native addon is built; false: Node's dgram.",
     }),
     cache,
     blockTtl: duration({

@@ -49,7 +49,7 @@ export const proxySection = obj(
     }),
     domesticPrefixes: arr(cidr(), {
       default: [],
-      doc: 'Destinations inside the country, exempt from international throttles.',
+      doc: 'Destinations inside the country. An address outside them is `class:international` for orders (docs/policy.md), inside them `class:domestic`; empty: no address has a class and class targets are refused.',
     }),
   },
   { doc: 'The HTTP and TLS proxy.' },

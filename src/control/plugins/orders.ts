@@ -91,7 +91,11 @@ export const ordersPlugin: ControlPlugin = async (app, ctx) => {
     },
     async (req, reply) => {
       const now = ctx.clock();
-      const input = validateOrderInput(req.body, { maxDurationMs: ctx.settings.maxOrderDurationMs, now });
+      const input = validateOrderInput(req.body, {
+        maxDurationMs: ctx.settings.maxOrderDurationMs,
+        now,
+        destinationClasses: (ctx.settings.domesticPrefixes ?? []).length > 0,
+      });
       const order = await ctx.store.orders.create(input, req.principal!.name);
       return reply.code(201).send({ order });
     },

@@ -1,5 +1,5 @@
 /**
- * Creating an order with every field of the model (src/policy/lifecycle.ts validateOrderInput).
+ * Creating an order with every field of the model (src/policy/order-input.ts validateOrderInput).
  * The server validates and reports every problem at once; they are shown as they come.
  */
 import { type FormEvent, useId, useState } from 'react';
@@ -9,6 +9,7 @@ import type { Order } from '../types';
 import { Area, Choice, Field, Group } from '../ui/field';
 import { Busy, ErrorBox } from '../ui/status';
 import { useAction } from '../ui/use-api';
+import { ClassChoice } from './order-class';
 
 const DAY = 86_400_000;
 const local = (ms: number): string => {
@@ -258,13 +259,14 @@ export function OrderForm() {
           required
         />
       </Group>
+      <ClassChoice targets={d.targets} action={d.actionKind} onChange={set('targets')} />
       <Area
         label="Targets"
         name="targets"
         value={d.targets}
         onChange={set('targets')}
         rows={6}
-        hint="One per line: a name and its subdomains (casino.example), =exact.example, *.subdomains.example, an address or prefix (192.0.2.0/24), a URL prefix (http://example.org/path), @@RULE for an exception. Lists can be attached to a draft later."
+        hint="One per line: a name and its subdomains (casino.example), =exact.example, *.subdomains.example, an address or prefix (192.0.2.0/24), a URL prefix (http://example.org/path), class:international, @@RULE for an exception. Lists can be attached to a draft later."
       />
       <div className="check">
         <input

@@ -105,6 +105,19 @@ function main(): void {
     for (let i = 0; i < texts.length; i++) if (index.idOf(texts[i] as string) !== 0) found++;
     return found;
   });
+  // The two halves of the line above: probes i % 2 === 0 are leased, the others (mostly) not.
+  const present = texts.filter((_, i) => i % 2 === 0);
+  const absent = texts.filter((_, i) => i % 2 === 1);
+  const idTextPresent = measure(present.length, () => {
+    let found = 0;
+    for (let i = 0; i < present.length; i++) if (index.idOf(present[i] as string) !== 0) found++;
+    return found;
+  });
+  const idTextAbsent = measure(absent.length, () => {
+    let found = 0;
+    for (let i = 0; i < absent.length; i++) if (index.idOf(absent[i] as string) !== 0) found++;
+    return found;
+  });
   const idTextIsp = measure(LOOKUPS, () => {
     let found = 0;
     for (let i = 0; i < texts.length; i++) {
@@ -137,6 +150,8 @@ function main(): void {
     );
   row('id, u32 (idOfV4)', idV4, LOOKUPS);
   row('id, text "a.b.c.d" (idOf)', idText, LOOKUPS);
+  row('  of which leased addresses only', idTextPresent, present.length);
+  row('  of which unleased addresses only', idTextAbsent, absent.length);
   row('id + subscriber, text (idOf, subscriberOf)', idTextIsp, LOOKUPS);
   row('Identity, u32 (lookupV4)', u32, LOOKUPS);
   row('Identity, text (lookup)', text, LOOKUPS);

@@ -40,6 +40,41 @@ describe('U32Table', () => {
   });
 });
 
+describe('U32Table membership filter', () => {
+  test('agrees with a Map through growth, churn and filter rebuilds (wide keys, many deletes)', () => {
+    const t = new U32Table(4);
+    const m = new Map<number, number>();
+    const next = rng(99);
+    let disagreed = 0;
+    for (let i = 0; i < 200_000; i++) {
+      const key = next() % 20_000;
+      if (next() % 2 === 0) {
+        if (t.delete(key) !== m.delete(key)) disagreed++;
+      } else {
+        t.set(key, i + 1);
+        m.set(key, i + 1);
+      }
+    }
+    for (let key = 0; key < 20_000; key++) if (t.get(key) !== (m.get(key) ?? 0)) disagreed++;
+    expect(disagreed).toBe(0);
+    expect(t.size).toBe(m.size);
+  });
+
+  test('deleted keys read 0 and kept keys their value, before and after a filter rebuild', () => {
+    const t = new U32Table(100_000);
+    const next = rng(5);
+    const held: number[] = [];
+    for (let i = 0; i < 100_000; i++) held.push(next());
+    for (const k of held) t.set(k, 1);
+    // 40,000 deletes stay under the rebuild threshold (a quarter of 262,144 slots); 80,000 pass it.
+    for (const cut of [40_000, 80_000]) {
+      for (const k of held.slice(0, cut)) t.delete(k);
+      expect(held.slice(0, cut).filter((k) => t.get(k) !== 0)).toEqual([]);
+      expect(held.slice(cut).filter((k) => t.get(k) !== 1)).toEqual([]);
+    }
+  });
+});
+
 describe('U64Table', () => {
   test('agrees with a Map through growth and churn', () => {
     const t = new U64Table(4);

@@ -6,28 +6,43 @@
  *
  * Value 0 means "empty": callers store ids starting at 1.
  */
-
 const MIN_BITS = 4;
 /** Fibonacci hashing multiplier: 2^32 / golden ratio. */
 const GOLDEN = 0x9e3779b1;
 
+/** Table bits (log2 of the slot count) for `capacity` entries at no more than half load. */
 function bitsFor(capacity: number): number {
   let bits = MIN_BITS;
   while (1 << bits < capacity * 2 && bits < 30) bits++;
   return bits;
 }
 
-/** Maps a u32 (an IPv4 address) to a positive int32. */
+/** The filter's own multiplier (odd, unrelated to GOLDEN), so its bits and the home slot are independent. */
+const FILTER_MIX = 0x2c1b3c6d;
+
+/**
+ * Maps a u32 (an IPv4 address) to a positive int32.
+ *
+ * A table of a million addresses is 16 MB, so a probe is a trip to DRAM (~150 ns on the 2026 bench
+ * machine). In front of it sits a membership filter setting 2 bits per key in one 32-bit word (4
+ * bits per slot, so 8 or more per key: 1 MB for a million keys, small enough to stay in L2), so
+ * most absent addresses are answered without touching the table: about 4 % get through. Deletes
+ * leave their bits set (a stale bit only costs a probe); the filter is rebuilt when the table grows
+ * and after a quarter of its slots' worth of deletes.
+ */
 export class U32Table {
   #slots: Int32Array;
+  #filter: Int32Array;
   #bits: number;
   #mask: number;
   #size = 0;
+  #stale = 0;
 
   constructor(capacity = 1024) {
     this.#bits = bitsFor(capacity);
     this.#mask = (1 << this.#bits) - 1;
     this.#slots = new Int32Array(2 << this.#bits);
+    this.#filter = new Int32Array(1 << (this.#bits - 3));
   }
 
   /** Entries held. */
@@ -37,9 +52,12 @@ export class U32Table {
 
   /** The value of `key`, or 0. */
   get(key: number): number {
+    const k = key | 0;
+    const g = Math.imul(k ^ (k >>> 15), FILTER_MIX);
+    const m = (1 << g) | (1 << (g >>> 5));
+    if ((this.#filter[g >>> (35 - this.#bits)] & m) !== m) return 0;
     const slots = this.#slots;
     const mask = this.#mask;
-    const k = key | 0;
     let i = Math.imul(k, GOLDEN) >>> (32 - this.#bits);
     for (;;) {
       const v = slots[2 * i + 1];
@@ -58,6 +76,7 @@ export class U32Table {
     if (slots[2 * i + 1] === 0) this.#size++;
     slots[2 * i] = k;
     slots[2 * i + 1] = value;
+    this.#mark(k);
   }
 
   /** Removes `key`; true when it was present. */
@@ -82,7 +101,19 @@ export class U32Table {
     slots[2 * i] = 0;
     slots[2 * i + 1] = 0;
     this.#size--;
+    if (++this.#stale * 4 > mask + 1) this.#rebuildFilter();
     return true;
+  }
+
+  #mark(k: number): void {
+    const g = Math.imul(k ^ (k >>> 15), FILTER_MIX);
+    this.#filter[g >>> (35 - this.#bits)] |= (1 << g) | (1 << (g >>> 5));
+  }
+
+  #rebuildFilter(): void {
+    this.#filter.fill(0);
+    this.#stale = 0;
+    for (let i = 0; i < this.#slots.length; i += 2) if (this.#slots[i + 1] !== 0) this.#mark(this.#slots[i]);
   }
 
   #grow(): void {
@@ -90,7 +121,9 @@ export class U32Table {
     this.#bits++;
     this.#mask = (1 << this.#bits) - 1;
     this.#slots = new Int32Array(2 << this.#bits);
+    this.#filter = new Int32Array(1 << (this.#bits - 3));
     this.#size = 0;
+    this.#stale = 0;
     for (let i = 0; i < old.length; i += 2) if (old[i + 1] !== 0) this.set(old[i], old[i + 1]);
   }
 }

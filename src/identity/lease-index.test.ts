@@ -74,6 +74,29 @@ describe('lookup now', () => {
   });
 });
 
+describe('lookup and the id path agree', () => {
+  test('through a session changing hands, a refresh and a close', () => {
+    let epoch = 1;
+    const index = new LeaseIndex({ pseudonymOf: (_isp, sub) => `e${epoch}:${sub}` });
+    const agree = (address: string) => {
+      const id = index.idOf(address);
+      const viaId = id === 0 ? UNKNOWN_IDENTITY : index.identityOf(id);
+      expect(index.lookup(address)).toBe(viaId);
+      expect(index.lookupV4(v4(address))).toBe(viaId);
+      return viaId.subscriber;
+    };
+    index.open(lease(), 1000);
+    expect(agree('100.64.0.42')).toBe('e1:sub-42');
+    index.open(lease({ subscriber: 'sub-7' }), 1001);
+    expect(agree('100.64.0.42')).toBe('e1:sub-7');
+    epoch = 2;
+    index.refreshIdentities();
+    expect(agree('100.64.0.42')).toBe('e2:sub-7');
+    index.close('isp-a', '192.0.2.10', 's1', 1002);
+    expect(agree('100.64.0.42')).toBeNull();
+  });
+});
+
 describe('integer hot path (idOf)', () => {
   test.each<[string, string | null]>([
     ['100.64.0.42', 'sub-42'],

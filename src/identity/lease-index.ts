@@ -3,9 +3,10 @@
  * and proxied connection) and which held it at a time T (lawful access). Built from RADIUS
  * accounting (see `accounting.ts`); falls back to the CIDR map when no lease covers an address.
  *
- * Hot path: IPv4 is one probe of an Int32 open-addressing table keyed by the u32 address; IPv6 is
- * one probe per delegated prefix length in use (usually one: /56 or /64). Tables hold interned
- * identity ids; identity objects are shared per (ISP, subscriber), so a lookup allocates nothing.
+ * Hot path: IPv4 is one probe of an Int32 open-addressing table keyed by the u32 address (behind a
+ * membership filter that answers most absent addresses from L2); IPv6 is one probe per delegated
+ * prefix length in use (usually one: /56 or /64). Tables hold interned identity ids; identity
+ * objects are shared per (ISP, subscriber), so a lookup allocates nothing.
  */
 import {
   formatIPv4,
@@ -89,8 +90,15 @@ function heldOf(input: LeaseInput, time: number): Held[] {
   return out;
 }
 
+/** Told of every lease taken (`id` > 0) or given up (`id` 0), and of identities rebuilt (DNS workers' replicas). */
+export interface LeaseObserver {
+  lease(v4: number, v6: Ipv6Prefix | null, id: number, identity: Identity | null): void;
+  refreshed(): void;
+}
+
 /** Active leases by address plus the history of closed ones. */
 export class LeaseIndex {
+  #observer: LeaseObserver | null = null;
   readonly #fallback: IdentitySource;
   readonly #interner: IdentityInterner;
   readonly #v4: U32Table;
@@ -140,7 +148,7 @@ export class LeaseIndex {
   idOf(address: string): number {
     let v4 = parseIPv4(address);
     // Dual-stack sockets report IPv4 clients as IPv4-mapped IPv6 (RFC 4291 §2.5.5.2).
-    if (v4 < 0 && address.startsWith('::ffff:')) v4 = parseIPv4(address.slice(7));
+    if (v4 < 0 && address.startsWith('::ffff:')) v4 = parseIPv4(address, 7);
     if (v4 >= 0) return this.#v4.get(v4);
     const words = this.#v6.empty ? null : parseIPv6(address);
     return words === null ? 0 : this.#v6.get(words[0], words[1]);
@@ -227,6 +235,20 @@ export class LeaseIndex {
   /** Rebuilds every identity (after a pseudonym epoch rotates or subscriber groups change). */
   refreshIdentities(): void {
     this.#interner.refresh();
+    this.#observer?.refreshed();
+  }
+
+  /** Reports every later lease change to `o`; `active()` gives the leases held before. */
+  observe(o: LeaseObserver | null): void {
+    this.#observer = o;
+  }
+
+  /** The leases held now, as an observer would have been told of them. */
+  *active(): Generator<{ v4: number; v6: Ipv6Prefix | null; id: number; identity: Identity }> {
+    for (const [address, s] of this.#owner) {
+      const h = s.held.find((x) => x.address === address);
+      if (h) yield { v4: h.v4, v6: h.v6, id: s.identityId, identity: this.identityOf(s.identityId) };
+    }
   }
 
   /** The lease of `address` (or IPv6 prefix text) at `time`, active or closed, or null. */
@@ -270,6 +292,7 @@ export class LeaseIndex {
     s.held.push(h);
     if (h.v6 === null) this.#v4.set(h.v4, s.identityId);
     else this.#v6.set(h.v6, s.identityId);
+    this.#observer?.lease(h.v4, h.v6, s.identityId, this.identityOf(s.identityId));
   }
 
   #release(s: Session, h: Held, time: number): void {
@@ -278,6 +301,7 @@ export class LeaseIndex {
       this.#owner.delete(h.address);
       if (h.v6 === null) this.#v4.delete(h.v4);
       else this.#v6.delete(h.v6);
+      this.#observer?.lease(h.v4, h.v6, 0, null);
     }
     this.#history.add(this.#leaseOf(s, h, time));
   }

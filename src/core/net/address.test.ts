@@ -84,6 +84,16 @@ describe('parseIPv4', () => {
     expect(parseIPv4(text)).toBe(-1);
   });
 
+  test.each([
+    ['::ffff:100.64.0.42', 7, 0x6440002a],
+    ['::ffff:1.2.3.4', 7, 0x01020304],
+    ['::ffff:01.2.3.4', 7, -1],
+    ['::ffff:1.2.3', 7, -1],
+    ['x1.2.3.4', 1, 0x01020304],
+  ])('parses %s from %d', (text, from, value) => {
+    expect(parseIPv4(text, from)).toBe(value);
+  });
+
   test('round-trips every formatted address it is given', () => {
     const next = rng(7);
     const wrong: number[] = [];

@@ -20,22 +20,23 @@ const OCTET_MIN = Int32Array.from({ length: 16 }, (_, n) => [0x40000000, 0, 10, 
 
 /**
  * Parses dotted-quad IPv4 into an unsigned 32-bit number, or -1. Strict: exactly four decimal octets
- * of at most 255, no leading zeros, nothing else.
+ * of at most 255, no leading zeros, nothing else. `from` skips a prefix already checked (the
+ * `::ffff:` of an IPv4-mapped address) without slicing a new string.
  *
  * The lease index calls this once per DNS query and proxied connection, so it is written for few
  * instructions and few branches: one branch per character (dot or not) and every check folded into
  * `bad` (any negative term marks the text invalid), tested once at the end. A parse this lean lets
  * the CPU run ahead into the next lookup while the table read waits on memory.
  */
-export function parseIPv4(text: string): number {
+export function parseIPv4(text: string, from = 0): number {
   const n = text.length;
-  if (n < 7 || n > 15) return -1;
+  if (n - from < 7 || n - from > 15) return -1;
   let value = 0;
   let part = 0;
   let digits = 0;
   let dots = 0;
   let bad = 0;
-  for (let i = 0; i < n; i++) {
+  for (let i = from; i < n; i++) {
     const d = text.charCodeAt(i) - 48;
     if (d === -2) {
       // '.': the octet just read must be 0..255 with as many digits as its value needs.

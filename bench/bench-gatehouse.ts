@@ -4,6 +4,18 @@
  */
 import { execFileSync } from 'node:child_process';
 
+/**
+ * DNS thread counts to measure (GATEHOUSE_BENCH_WORKERS, comma-separated, default `1`): `dns.workers`
+ * of each gateway run. 1 is the main thread; N > 1 runs N worker threads sharing the port.
+ */
+export function benchWorkerCounts(env = process.env.GATEHOUSE_BENCH_WORKERS): number[] {
+  const counts = (env ?? '1')
+    .split(',')
+    .map((s) => Number(s.trim()))
+    .filter((n) => Number.isInteger(n) && n >= 1 && n <= 256);
+  return counts.length > 0 ? counts : [1];
+}
+
 /** Runs `gatehouse ARGS` on `dataDir` and returns its stdout. */
 export function benchCli(dataDir: string, args: readonly string[]): string {
   return execFileSync('node', ['bin/gatehouse.js', '--data', dataDir, ...args], {

@@ -3,7 +3,9 @@
  * same million-rule policy (one RPZ file both load), same query mix (Umbrella top-100k, 80%
  * allowed + 20% blocked), the same local upstream (an Unbound answering every name).
  * Prints rates, CPU per query, p99 at a fixed rate and memory; asserts nothing. The reload under
- * load is bench/reload.ts.
+ * load is bench/reload.ts. The gateway and the bare server each run on both UDP paths: Node's
+ * dgram and the native recvmmsg/sendmmsg batches (GATEHOUSE_BENCH_UDP=batch|dgram: one only), with
+ * the DNS on the main thread or in worker threads (GATEHOUSE_BENCH_WORKERS=1,2; default 1).
  *
  *   npm run bench:dns            (GATEHOUSE_BENCH_SECONDS=15 by default)
  */
@@ -12,7 +14,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { exportRules } from '../src/policy/formats/index.js';
-import { approveMillionRuleOrder } from './bench-gatehouse.js';
+import { approveMillionRuleOrder, benchWorkerCounts } from './bench-gatehouse.js';
 import { queryFile } from './dns-queries.js';
 import { runDnsperf, udpRcvbufErrors } from './dnsperf.js';
 import { millionRules } from './million-rules.js';
@@ -21,6 +23,11 @@ import { freePort } from './proxy-peers.js';
 import { probe, startUnbound } from './unbound.js';
 
 const SECONDS = Number(process.env.GATEHOUSE_BENCH_SECONDS ?? 15);
+type UdpPath = 'batch' | 'dgram';
+const UDP_PATHS: UdpPath[] =
+  process.env.GATEHOUSE_BENCH_UDP === 'batch' || process.env.GATEHOUSE_BENCH_UDP === 'dgram'
+    ? [process.env.GATEHOUSE_BENCH_UDP]
+    : ['dgram', 'batch'];
 const dir = mkdtempSync(join(tmpdir(), 'gh-bench-dns-'));
 const children: ChildProcess[] = [];
 
@@ -29,14 +36,20 @@ async function waitFor(p: number, name: string): Promise<void> {
   while (!(await probe(p, name))) if (Date.now() > deadline) throw new Error(`nothing answers on ${p}`);
 }
 
-async function startGatehouse(zone: string, upstream: number): Promise<{ pid: number; port: number }> {
-  approveMillionRuleOrder(join(dir, 'data'), zone);
+async function startGatehouse(
+  zone: string,
+  upstream: number,
+  udp: UdpPath,
+  workers: number,
+): Promise<{ pid: number; port: number; child: ChildProcess }> {
+  const data = join(dir, `data-${udp}-w${workers}`);
+  approveMillionRuleOrder(data, zone);
   const p = await freePort();
   const args = [
     'bin/gatehouse.js',
     'start',
     '--data',
-    join(dir, 'data'),
+    data,
     '--dns',
     `127.0.0.1:${p}`,
     '--upstream',
@@ -53,17 +66,33 @@ async function startGatehouse(zone: string, upstream: number): Promise<{ pid: nu
     'proxy.listen=[]',
     '--set',
     'log.level=warn',
+    '--set',
+    `dns.udpBatch=${udp === 'batch'}`,
+    // One DNS thread by default, as Unbound's num-threads: 1 here: the paths compare per core.
+    // GATEHOUSE_BENCH_WORKERS=1,2 also runs N worker threads sharing the port (SO_REUSEPORT).
+    '--set',
+    `dns.workers=${workers}`,
   );
   const child = spawn('node', args, { stdio: ['ignore', 'ignore', 'inherit'] });
+  children.push(child);
+  await waitFor(p, 'example.com');
+  return { pid: child.pid ?? 0, port: p, child };
+}
+
+/** A bare server (bench/bare-udp.ts or bare-udp-batch.ts) on a free port. */
+async function startBare(udp: UdpPath): Promise<{ pid: number; port: number }> {
+  const p = await freePort();
+  const script = udp === 'batch' ? 'dist/bench/bare-udp-batch.js' : 'dist/bench/bare-udp.js';
+  const child = spawn('node', [script, String(p)], { stdio: ['ignore', 'ignore', 'inherit'] });
   children.push(child);
   await waitFor(p, 'example.com');
   return { pid: child.pid ?? 0, port: p };
 }
 
-async function measure(label: string, pid: number, p: number, file: string) {
+async function measure(label: string, pid: number, p: number, file: string, warm = true) {
   // One full pass through the queries at a gentle rate fills both caches (as a resolver in
   // service has them); the measured run then compares the answering paths, not the upstream.
-  await runDnsperf({ port: p, file, seconds: 60, passes: 1, maxQps: 40_000 });
+  if (warm) await runDnsperf({ port: p, file, seconds: 60, passes: 1, maxQps: 40_000 });
   const cpu0 = cpuSeconds(pid);
   const drops0 = udpRcvbufErrors();
   const r = await runDnsperf({ port: p, file, seconds: SECONDS });
@@ -92,45 +121,46 @@ async function main(): Promise<void> {
   );
   const upstream = await startUnbound({ port: await freePort(), answerAll: true });
   children.push(upstream.process);
-  const gh = await startGatehouse(zone, upstream.port);
   const ub = await startUnbound(
     { port: await freePort(), rpzFile: zone, forwardTo: `127.0.0.1:${upstream.port}` },
     'example.com',
   );
   children.push(ub.process);
-  const bp = await freePort();
-  const bare = spawn('node', ['dist/bench/bare-udp.js', String(bp)], {
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
-  children.push(bare);
-  await waitFor(bp, 'example.com');
-  const g = await measure('gatehouse', gh.pid, gh.port, file);
   const u = await measure('unbound (rpz)', ub.pid, ub.port, file);
-  const b = await measure('bare node udp', bare.pid ?? 0, bp, file);
-  console.log(
-    `ratios: gatehouse/bare-node = ${(g.qps / b.qps).toFixed(2)} (floor 0.9), gatehouse/unbound = ${(g.qps / u.qps).toFixed(2)} (goal 1.0); CPU per query gatehouse/unbound = ${(g.usPerQuery / u.usPerQuery).toFixed(2)}`,
-  );
-  for (const [label, p] of [
-    ['gatehouse', gh.port],
-    ['unbound (rpz)', ub.port],
-  ] as const) {
-    const r = await runDnsperf({
-      port: p,
-      file,
-      seconds: Math.min(SECONDS, 10),
-      maxQps: 20_000,
-      verbose: true,
-    });
-    console.log(
-      `${label.padEnd(22)} at 20k q/s: p50 ${r.p50Ms?.toFixed(3)} ms, p99 ${r.p99Ms?.toFixed(3)} ms, lost ${r.lost}`,
-    );
+  const bare: Partial<Record<UdpPath, { qps: number; usPerQuery: number }>> = {};
+  for (const udp of UDP_PATHS) {
+    const b = await startBare(udp);
+    bare[udp] = await measure(`bare node ${udp}`, b.pid, b.port, file, false);
   }
-  const ghRss = rssBytes(gh.pid);
-  const ubRss = rssBytes(ub.pid);
-  console.log(
-    `memory: gatehouse rss ${mib(ghRss)}, unbound rss ${mib(ubRss)}: ratio ${(ghRss / ubRss).toFixed(2)} (goal ≤ 0.25)`,
-  );
+  let memory = '';
+  for (const [udp, workers] of UDP_PATHS.flatMap((u) => benchWorkerCounts().map((w) => [u, w] as const))) {
+    // One gateway at a time: each holds the million-rule policy, and they share two cores.
+    const gh = await startGatehouse(zone, upstream.port, udp, workers);
+    const g = await measure(`gatehouse ${udp} w${workers}`, gh.pid, gh.port, file);
+    const b = bare[udp] ?? { qps: Number.NaN, usPerQuery: Number.NaN };
+    console.log(
+      `ratios (${udp} w${workers}): gatehouse/bare-node = ${(g.qps / b.qps).toFixed(2)} (floor 0.9), gatehouse/unbound = ${(g.qps / u.qps).toFixed(2)} (goal 1.0); CPU per query gatehouse/unbound = ${(g.usPerQuery / u.usPerQuery).toFixed(2)}`,
+    );
+    await p99At20k(`gatehouse ${udp} w${workers}`, gh.port, file);
+    memory += `gatehouse ${udp} w${workers} rss ${mib(rssBytes(gh.pid))}, `;
+    gh.child.kill('SIGTERM');
+  }
+  await p99At20k('unbound (rpz)', ub.port, file);
+  console.log(`memory: ${memory}unbound rss ${mib(rssBytes(ub.pid))} (goal: gatehouse ≤ 0.25 × unbound)`);
   console.log('reload under load: see bench/reload.ts (node dist/bench/reload.js)');
+}
+
+async function p99At20k(label: string, p: number, file: string): Promise<void> {
+  const r = await runDnsperf({
+    port: p,
+    file,
+    seconds: Math.min(SECONDS, 10),
+    maxQps: 20_000,
+    verbose: true,
+  });
+  console.log(
+    `${label.padEnd(22)} at 20k q/s: p50 ${r.p50Ms?.toFixed(3)} ms, p99 ${r.p99Ms?.toFixed(3)} ms, lost ${r.lost}`,
+  );
 }
 
 try {

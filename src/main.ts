@@ -149,7 +149,13 @@ export async function startGateway(initial: GatehouseConfig, logger: Logger): Pr
     // they survive a restart; the grouping is synchronous: at most once a minute, not per view.
     node.hits = everyMinute(() => reports.orderHits());
     node.monthly = everyMinute(() => reports.monthlyTotals());
-    const dns = await startDns(config, logger, { feed, metrics, records, identity });
+    const dns = await startDns(config, logger, {
+      feed,
+      metrics,
+      records,
+      identity,
+      leases: () => leaseIndex,
+    });
     closers.push(() => dns.close());
     const proxy = createProxy({
       policy: () => feed.current(),

@@ -11,7 +11,12 @@ import type { Logger } from '../telemetry/logger.js';
 import type { Metrics } from '../telemetry/metrics.js';
 import { createCache } from './cache.js';
 import type { DnsEnv, DnsPipelineMetrics } from './exchange.js';
-import { type BoundListener, createListeners, type ListenerMetrics } from './listeners/index.js';
+import {
+  type BoundListener,
+  createListeners,
+  type ListenerMetrics,
+  type ListenSpec,
+} from './listeners/index.js';
 import { createDnsHandler } from './pipeline.js';
 import { createRrl } from './rrl.js';
 import { createUpstreamPool } from './upstreams/pool.js';
@@ -26,6 +31,15 @@ export interface DnsServiceDeps {
   readonly logger: Logger;
   /** Certificate for DoT/DoH (required when either is configured). */
   readonly tls?: { readonly cert: string; readonly key: string };
+  /**
+   * UDP and TCP sockets instead of `dns.listen` (a DNS worker's share of each SO_REUSEPORT group,
+   * dns/workers/): bound fds to adopt, or else the addresses bound with `reusePort`.
+   */
+  readonly sockets?: {
+    readonly udp: readonly ListenSpec[];
+    readonly tcp: readonly ListenSpec[];
+    readonly fds?: { readonly udp: readonly number[]; readonly tcp: readonly number[] };
+  };
 }
 
 /** A running DNS service. */
@@ -168,10 +182,14 @@ export async function startDnsService(deps: DnsServiceDeps): Promise<DnsService>
   };
   const listeners = createListeners(
     {
-      udp: c.listen,
+      udp: deps.sockets?.udp ?? c.listen,
+      ...(deps.sockets
+        ? { tcp: deps.sockets.tcp, socketFds: deps.sockets.fds, reusePort: deps.sockets.fds === undefined }
+        : {}),
       dot: deps.tls ? c.dot : [],
       doh: deps.tls ? c.doh : [],
       maxUdpSize: c.ednsBufferSize,
+      udpBatch: c.udpBatch,
       stream: { idleTimeoutMs: c.tcp.idleTimeout, maxConnectionsPerSource: c.tcp.maxConnectionsPerSource },
       ...(deps.tls ? { tls: deps.tls } : {}),
     },

@@ -6,8 +6,11 @@ import type { GatehouseConfig } from '../config/schema.js';
 import type { PolicyFeed } from '../control/policy-feed.js';
 import { type DnsService, startDnsService } from '../dns/service.js';
 import { ensureCertificate } from '../dns/tls-cert.js';
+import { startDnsWorkers } from '../dns/workers/pool.js';
+import { planDnsWorkers } from '../dns/workers/sockets.js';
 import type { CidrIdentityMap } from '../identity/cidr-map.js';
 import { createDisconnectOrders, type DisconnectOrders } from '../identity/disconnect-orders.js';
+import type { LeaseIndex } from '../identity/lease-index.js';
 import { resolveIdentityKey } from '../identity/subscribers/key.js';
 import type { SessionBook } from '../identity/subscribers/sessions.js';
 import type { Records } from '../records/pipeline.js';
@@ -24,6 +27,7 @@ export async function startDns(
     metrics: Metrics;
     records: Records;
     identity: (a: string) => ReturnType<CidrIdentityMap['lookup']>;
+    leases?: () => LeaseIndex | null;
   },
 ): Promise<DnsService> {
   const c = config.dns;
@@ -43,15 +47,56 @@ export async function startDns(
       );
     else logger.info(log, 'DoT and DoH certificate');
   }
-  return startDnsService({
+  const dnsLog = componentLogger(logger, 'dns');
+  const plan = planDnsWorkers(config);
+  if (plan.sockets === null) {
+    dnsLog.info({ workers: 1, why: plan.why }, 'dns runs on the main thread');
+    return startDnsService({
+      config,
+      policy: () => deps.feed.current(),
+      identity: deps.identity,
+      record: (r) => deps.records.dns(r),
+      metrics: deps.metrics,
+      logger: dnsLog,
+      ...(tls ? { tls } : {}),
+    });
+  }
+  // UDP and TCP in worker threads (dns/workers/); DoT, DoH and the proxy's lookups stay here.
+  const workers = await startDnsWorkers({
     config,
+    workers: plan.workers,
+    sockets: plan.sockets,
+    policy: () => deps.feed.current(),
+    leases: deps.leases?.() ?? null,
+    record: (r) => deps.records.dns(r),
+    metrics: deps.metrics,
+    logger: dnsLog,
+  });
+  deps.feed.onChange((p) => workers.setPolicy(p));
+  dnsLog.info({ workers: plan.workers, sockets: plan.sockets }, 'dns runs in worker threads');
+  const crash = () => workers.crash(0);
+  if (process.env.GATEHOUSE_TEST_HOOKS === '1') process.on('SIGUSR2', crash);
+  const service = await startDnsService({
+    config: { ...config, dns: { ...config.dns, listen: [] } },
     policy: () => deps.feed.current(),
     identity: deps.identity,
     record: (r) => deps.records.dns(r),
     metrics: deps.metrics,
-    logger: componentLogger(logger, 'dns'),
+    logger: dnsLog,
     ...(tls ? { tls } : {}),
+  }).catch(async (err: unknown) => {
+    await workers.close();
+    throw err;
   });
+  return {
+    bound: [...workers.bound, ...service.bound],
+    env: service.env,
+    async close() {
+      process.off('SIGUSR2', crash);
+      await workers.close();
+      await service.close();
+    },
+  };
 }
 
 /**

@@ -58,6 +58,8 @@ export interface ListenerMetrics {
 /** The slice of a pino logger the listeners use. */
 export interface ListenerLogger {
   warn(obj: object, msg: string): void;
+  /** Start-up facts (which UDP path runs); optional so a bare `{ warn }` still fits. */
+  info?(obj: object, msg: string): void;
 }
 
 /** The address a listener is bound to once started. */
@@ -89,6 +91,12 @@ export interface ListenerBase {
    * only where the runtime supports it (`reusePortSupported()`); ignored elsewhere.
    */
   readonly reusePort?: boolean;
+  /**
+   * An already bound socket to adopt instead of binding `address:port` (a DNS worker's share of a
+   * SO_REUSEPORT group, bound by the native addon: dgram `bind({fd})`, net `listen({fd})`).
+   * `address` must still name the family (a `:` means IPv6).
+   */
+  readonly socketFd?: number;
 }
 
 /** Metrics that count nothing: the default when none are injected. */

@@ -4,6 +4,7 @@
  * stream listeners share one connection table, so the per-source limit spans them all.
  */
 import { GatehouseError } from '../../core/errors.js';
+import { type NativeAddon, nativeAddon, nativeUnavailable } from '../../native/index.js';
 import type { RrlVerdict } from '../rrl.js';
 import { type ListenAt, type ListenSpec, parseListen } from './address.js';
 import type {
@@ -20,6 +21,8 @@ import { type ConnectionLimits, ConnectionTable } from './limits.js';
 import type { StreamOptions } from './stream.js';
 import { createTcpListener } from './tcp.js';
 import { createUdpListener } from './udp.js';
+import { createUdpBatchListener } from './udp-batch.js';
+import { chooseUdpPath } from './udp-path.js';
 
 export type { ListenSpec } from './address.js';
 export { parseListen } from './address.js';
@@ -31,6 +34,8 @@ export { type ConnectionLimits, ConnectionTable } from './limits.js';
 export type { StreamOptions } from './stream.js';
 export { createTcpListener, type StreamListenerOptions } from './tcp.js';
 export { createUdpListener, type UdpListenerOptions, udpResponseLimit } from './udp.js';
+export { createUdpBatchListener, type UdpBatchListenerOptions } from './udp-batch.js';
+export { chooseUdpPath, hasUdpBatch } from './udp-path.js';
 
 /** Which listeners to run, and their transport settings. */
 export interface ListenersConfig {
@@ -49,6 +54,13 @@ export interface ListenersConfig {
   readonly tls?: { readonly cert: string | Buffer; readonly key: string | Buffer };
   /** SO_REUSEPORT on every socket, where the runtime supports it (`reusePortSupported()`). */
   readonly reusePort?: boolean;
+  /** UDP through the native addon's recvmmsg/sendmmsg batches when it is built (udp-batch.ts). Default true. */
+  readonly udpBatch?: boolean;
+  /**
+   * Bound sockets to adopt, parallel to `udp` and `tcp` (`ListenerBase.socketFd`): a DNS worker's
+   * share of each SO_REUSEPORT group (dns/workers/).
+   */
+  readonly socketFds?: { readonly udp: readonly number[]; readonly tcp: readonly number[] };
 }
 
 /** Injected collaborators of `createListeners`. */
@@ -58,6 +70,8 @@ export interface ListenersDeps {
   readonly now?: () => number;
   /** Response rate limiting for UDP (see `createRrl`). */
   readonly rrl?: { check(address: string): RrlVerdict };
+  /** The native addon; default `nativeAddon()`, null runs UDP on Node's dgram. */
+  readonly native?: NativeAddon | null;
 }
 
 /** A started listener: its transport and where it is bound. */
@@ -79,7 +93,7 @@ export function createListeners(
   handler: DnsHandler,
   deps: ListenersDeps = {},
 ): ListenerSet {
-  const { rrl, ...shared } = deps;
+  const { rrl, native, ...shared } = deps;
   const common = { handler, ...shared, reusePort: config.reusePort };
   const limits = new ConnectionTable(config.stream);
   const stream = { ...common, ...config.stream, limits };
@@ -90,13 +104,31 @@ export function createListeners(
     );
   }
   const tls = { cert: config.tls?.cert ?? '', key: config.tls?.key ?? '' };
-  const build = (specs: readonly ListenSpec[], make: (a: ListenAt) => Listener) =>
-    specs.map((spec) => ({ where: parseListen(spec), listener: make(parseListen(spec)) }));
+  const build = (specs: readonly ListenSpec[], make: (a: ListenAt, i: number) => Listener) =>
+    specs.map((spec, i) => ({ where: parseListen(spec), listener: make(parseListen(spec), i) }));
+  const fd = (list: readonly number[] | undefined, i: number) =>
+    list?.[i] === undefined ? {} : { socketFd: list[i] };
+  const udpPath = chooseUdpPath(
+    config.udpBatch,
+    native === undefined ? nativeAddon() : native,
+    native === undefined ? nativeUnavailable() : 'not given',
+  );
+  if (config.udp.length > 0) deps.logger?.info?.({ transport: 'udp' }, `dns udp: ${udpPath.why}`);
   const entries = [
-    ...build(config.udp, (a) =>
-      createUdpListener({ ...common, ...at(a), rrl, maxUdpSize: config.maxUdpSize }),
+    ...build(config.udp, (a, i) => {
+      const udp = {
+        ...common,
+        ...at(a),
+        ...fd(config.socketFds?.udp, i),
+        rrl,
+        maxUdpSize: config.maxUdpSize,
+      };
+      const batch = udpPath.native;
+      return batch === null ? createUdpListener(udp) : createUdpBatchListener({ ...udp, native: batch });
+    }),
+    ...build(config.tcp ?? config.udp, (a, i) =>
+      createTcpListener({ ...stream, ...at(a), ...fd(config.socketFds?.tcp, i) }),
     ),
-    ...build(config.tcp ?? config.udp, (a) => createTcpListener({ ...stream, ...at(a) })),
     ...build(config.dot, (a) => createDotListener({ ...stream, ...tls, ...at(a) })),
     ...build(config.doh, (a) =>
       createDohListener({ ...common, ...tls, ...at(a), limits, idleTimeoutMs: config.dohIdleTimeoutMs }),

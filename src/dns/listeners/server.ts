@@ -21,10 +21,14 @@ export function listenServer(
   address: string,
   port: number,
   reusePort: boolean | undefined,
+  socketFd?: number,
 ): Promise<BoundAddress> {
   return new Promise<BoundAddress>((resolve, reject) => {
     server.once('error', reject);
-    server.listen({ host: address, port, ...reusePortOption(reusePort) }, () => {
+    // An fd given (a worker's SO_REUSEPORT socket) is adopted as bound; Node calls listen() on it.
+    const at =
+      socketFd === undefined ? { host: address, port, ...reusePortOption(reusePort) } : { fd: socketFd };
+    server.listen(at, () => {
       server.off('error', reject);
       const a = server.address() as AddressInfo;
       resolve({ address: a.address, port: a.port, family: familyOf(a.family) });
@@ -92,7 +96,12 @@ export interface TrackedServer {
  */
 export function serverListener(
   transport: Transport,
-  at: { readonly address: string; readonly port: number; readonly reusePort?: boolean },
+  at: {
+    readonly address: string;
+    readonly port: number;
+    readonly reusePort?: boolean;
+    readonly socketFd?: number;
+  },
   make: () => TrackedServer,
 ): Listener {
   let current: TrackedServer | null = null;
@@ -103,7 +112,7 @@ export function serverListener(
       const built = make();
       current = built;
       try {
-        return await listenServer(built.server, at.address, at.port, at.reusePort);
+        return await listenServer(built.server, at.address, at.port, at.reusePort, at.socketFd);
       } catch (err) {
         current = null;
         throw err;

@@ -1,20 +1,39 @@
 import dgram from 'node:dgram';
 import { afterEach, describe, expect, test } from 'vitest';
+import { nativeAddon } from '../../native/index.js';
 import { createRrl } from '../rrl.js';
 import type { DnsHandler, Listener, ListenerErrorKind } from './contract.js';
 import { reusePortSupported } from './contract.js';
 import { echoHandler, makeQuery, recordingMetrics } from './testing.js';
-import { createUdpListener, udpResponseLimit } from './udp.js';
+import { createUdpListener, type UdpListenerOptions, udpResponseLimit } from './udp.js';
+import { createUdpBatchListener } from './udp-batch.js';
+import { hasUdpBatch } from './udp-path.js';
 
 const open: Listener[] = [];
 afterEach(async () => {
   await Promise.all(open.splice(0).map((l) => l.close()));
 });
 
-async function start(handler: DnsHandler, extra: Partial<Parameters<typeof createUdpListener>[0]> = {}) {
+type Factory = (opts: UdpListenerOptions) => Listener;
+
+const addon = nativeAddon();
+/** Every UDP listener the gateway can run: one contract, one suite (the batch one needs the addon). */
+const UDP_IMPLEMENTATIONS: [string, Factory][] = [
+  ['dgram', createUdpListener],
+  ...(hasUdpBatch(addon)
+    ? [
+        [
+          'native batch',
+          (opts: UdpListenerOptions) => createUdpBatchListener({ ...opts, native: addon }),
+        ] as [string, Factory],
+      ]
+    : []),
+];
+
+async function startWith(handler: DnsHandler, extra: Partial<UdpListenerOptions>, create: Factory) {
   const metrics = recordingMetrics();
   const warnings: unknown[] = [];
-  const l = createUdpListener({
+  const l = create({
     address: '127.0.0.1',
     port: 0,
     handler,
@@ -49,7 +68,10 @@ describe('udpResponseLimit (RFC 6891 §6.2.5)', () => {
   });
 });
 
-describe('createUdpListener', () => {
+describe.each(UDP_IMPLEMENTATIONS)('udp listener: %s', (_name, create) => {
+  const start = (handler: DnsHandler, extra: Partial<UdpListenerOptions> = {}) =>
+    startWith(handler, extra, create);
+
   test('answers the sender over IPv4', async () => {
     const { bound, metrics } = await start(echoHandler);
     expect(bound.port).toBeGreaterThan(0);
@@ -159,14 +181,14 @@ describe('createUdpListener', () => {
     const { l, bound } = await start(echoHandler);
     await l.close();
     await l.close(); // idempotent
-    const again = createUdpListener({ address: '127.0.0.1', port: bound.port, handler: echoHandler });
+    const again = create({ address: '127.0.0.1', port: bound.port, handler: echoHandler });
     open.push(again);
     expect((await again.start()).port).toBe(bound.port);
   });
 
   test('a port in use rejects start', async () => {
     const { bound } = await start(echoHandler);
-    const clash = createUdpListener({ address: '127.0.0.1', port: bound.port, handler: echoHandler });
+    const clash = create({ address: '127.0.0.1', port: bound.port, handler: echoHandler });
     await expect(clash.start()).rejects.toMatchObject({ code: 'EADDRINUSE' });
   });
 });

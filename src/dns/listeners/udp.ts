@@ -58,6 +58,35 @@ export function udpResponseLimit(query: Uint8Array, configured: number): number 
 /** See `UdpListenerOptions.recvBufferSize` (Unbound's documented `so-rcvbuf: 4m` for busy servers). */
 export const DEFAULT_UDP_RECV_BUFFER = 4 * 1024 * 1024;
 
+/**
+ * The datagram to send for a handler's `response`, or null: the size guard behind the handler
+ * and response rate limiting, shared by both UDP listeners (this one and udp-batch.ts).
+ */
+export function udpAnswer(
+  response: Buffer | null,
+  ctx: QueryContext,
+  rrl: UdpListenerOptions['rrl'],
+  metrics: ListenerMetrics,
+): Buffer | null {
+  if (response === null || response.length < HEADER_SIZE) return null;
+  let out = response;
+  if (out.length > ctx.maxResponseSize) {
+    // The handler should have truncated; never send more than the client can take.
+    // A copy: the handler's buffer may be a cached answer that must stay whole.
+    metrics.onError('udp', 'oversize-response');
+    out = Buffer.from(response);
+    const len = truncateForUdp(out, out.length, ctx.maxResponseSize);
+    if (len < 0 || len > ctx.maxResponseSize) return null;
+    out = out.subarray(0, len);
+  }
+  const verdict = rrl?.check(ctx.clientAddress) ?? 'allow';
+  if (verdict !== 'allow') {
+    metrics.onError('udp', verdict === 'slip' ? 'rrl-slip' : 'rrl-drop');
+    return verdict === 'slip' ? slipResponse(out) : null;
+  }
+  return out;
+}
+
 /** One bound UDP socket serving queries; `stop()` makes late answers go nowhere. */
 class UdpEndpoint {
   readonly #opts: UdpListenerOptions;
@@ -126,27 +155,10 @@ class UdpEndpoint {
   }
 
   #respond(response: Buffer | null, ctx: QueryContext): void {
-    if (response === null || response.length < HEADER_SIZE) return;
-    let out = response;
-    if (out.length > ctx.maxResponseSize) {
-      // The handler should have truncated; never send more than the client can take.
-      // A copy: the handler's buffer may be a cached answer that must stay whole.
-      this.#metrics.onError('udp', 'oversize-response');
-      out = Buffer.from(response);
-      const len = truncateForUdp(out, out.length, ctx.maxResponseSize);
-      if (len < 0 || len > ctx.maxResponseSize) return;
-      out = out.subarray(0, len);
-    }
-    const verdict = this.#opts.rrl?.check(ctx.clientAddress) ?? 'allow';
-    if (verdict !== 'allow') {
-      this.#metrics.onError('udp', verdict === 'slip' ? 'rrl-slip' : 'rrl-drop');
-      const slipped = verdict === 'slip' ? slipResponse(out) : null;
-      if (slipped === null) return;
-      out = slipped;
-    }
+    const out = udpAnswer(response, ctx, this.#opts.rrl, this.#metrics);
     // Closed meanwhile: the answer has nowhere to go. Source port 0 cannot be answered
     // (RFC 768) and would make `send` throw.
-    if (this.#stopped || ctx.clientPort === 0) return;
+    if (out === null || this.#stopped || ctx.clientPort === 0) return;
     try {
       // No completion callback: with one, Node queues a process.nextTick per datagram even when
       // the send completed synchronously (the common case). The price: an asynchronous send
@@ -190,7 +202,9 @@ function bind(opts: UdpListenerOptions): Promise<dgram.Socket> {
       }
       reject(err);
     });
-    s.bind({ address: opts.address, port: opts.port }, () => {
+    const at =
+      opts.socketFd === undefined ? { address: opts.address, port: opts.port } : { fd: opts.socketFd };
+    s.bind(at, () => {
       s.removeAllListeners('error');
       resolve(s);
     });

@@ -146,7 +146,8 @@ export async function startGateway(initial: GatehouseConfig, logger: Logger): Pr
     );
     const reports = startRetention(config, logger, metrics, store, () => leaseIndex, closers, keys);
     // Order hits (console and register) and monthly totals come from the records database, so
-    // they survive a restart; the grouping is synchronous: at most once a minute, not per view.
+    // they survive a restart; the grouping is heavy (off this thread: the retention worker or
+    // PostgreSQL), so at most once a minute, not per view.
     node.hits = everyMinute(() => reports.orderHits());
     node.monthly = everyMinute(() => reports.monthlyTotals());
     const dns = await startDns(config, logger, {

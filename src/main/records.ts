@@ -11,9 +11,8 @@ import { createExporters } from '../records/exporters/create.js';
 import type { RecordExporter } from '../records/exporters/exporter.js';
 import type { RecordsDatabase } from '../records/pipeline.js';
 import { type AsyncReports, openPostgresRecords, postgresRecordsUrl } from '../records/postgres-records.js';
-import { createReports, type Reports } from '../records/report.js';
 import { createRetentionJob } from '../records/retention.js';
-import { openRecordsDb, type RecordsDb } from '../records/retention-db.js';
+import { createRetentionWorker } from '../records/retention-client.js';
 import { createDeferredPostgresSink } from '../records/sinks/postgres-deferred.js';
 import { recordsDbPath } from '../records/sinks/sqlite.js';
 import type { Store } from '../store/types.js';
@@ -33,16 +32,36 @@ export function startRetention(
   leases: () => LeaseIndex | null,
   closers: Closers,
   keys: EpochKeyStore,
-): Reports | AsyncReports {
+): AsyncReports {
   const r = config.records.retention;
   const classify = createDestinationClassifier(config.proxy.domesticPrefixes).classify;
   const url = postgresRecordsUrl(config.records);
   // PostgreSQL records: every node may run the job; the steps serialise on the database (postgres-records.ts).
   const pgRecords = url === undefined ? null : openPostgresRecords(url, classify);
-  const db = pgRecords === null ? openRecordsDb(recordsDbPath(config.dataDir)) : null;
   const log = componentLogger(logger, 'retention');
+  const workerFailures = new Counter({
+    name: 'gatehouse_retention_worker_failures_total',
+    help: 'Times the SQLite retention and reports worker could not open the records database or died (restarted at the next use).',
+    registers: [metrics.registry],
+  });
+  // SQLite records: roll-ups and reports group millions of rows synchronously, so they run in a
+  // worker thread of their own, never on the data plane's event loop (retention-client.ts).
+  const sqlite =
+    pgRecords === null
+      ? createRetentionWorker({
+          path: recordsDbPath(config.dataDir),
+          classifier: {
+            module: new URL('../proxy/destination-class.js', import.meta.url).href,
+            prefixes: config.proxy.domesticPrefixes,
+          },
+          onFailure: (err) => {
+            workerFailures.inc();
+            log.error({ err }, 'retention worker failed; restarting it at the next run or report');
+          },
+        })
+      : null;
   const job = createRetentionJob({
-    ...(pgRecords === null ? { db: db as RecordsDb } : { steps: pgRecords.steps }),
+    steps: pgRecords?.steps ?? (sqlite as NonNullable<typeof sqlite>).steps,
     keys,
     retention: { dns: r.dns, flow: r.flow, lease: r.lease },
     intervalMs: r.interval,
@@ -72,10 +91,10 @@ export function startRetention(
   job.start();
   closers.push(async () => {
     await job.close();
-    db?.close();
+    await sqlite?.close();
     await pgRecords?.close();
   });
-  return pgRecords?.reports ?? createReports(db as RecordsDb, classify);
+  return pgRecords?.reports ?? (sqlite as NonNullable<typeof sqlite>).reports;
 }
 
 /** `read`, computed at most once a minute (a failed asynchronous read is retried at the next call). */

@@ -205,7 +205,11 @@ export function trafficReportOf(first: string, end: string, all: readonly Aggreg
   return { from: first, to: end, rows: detail, byIsp, byDirection };
 }
 
-/** Creates the reports over `db`; `classify` decides the direction of flows not rolled up yet. */
+/**
+ * Creates the reports over `db`; `classify` decides the direction of flows not rolled up yet.
+ * Synchronous and heavy at volume: the gateway reads them through the retention worker
+ * (retention-client.ts); the CLI, with no data plane to stall, calls them directly.
+ */
 export function createReports(db: RecordsDb, classify: ClassifyDestination): Reports {
   /** Stored aggregates matching `where`, plus the pending ones passing `keep`. */
   const rows = (s: ReportSelection): AggregateRow[] => {

@@ -106,7 +106,7 @@ export function deleteExpiredSql(kind: AggregateKind): string {
   return `DELETE FROM ${table} WHERE id IN (SELECT id FROM ${table} WHERE ${TIME_COLUMN[kind]} < ? AND id <= ? LIMIT ?)`;
 }
 
-/** The retention steps over a SQLite records database. */
+/** The retention steps over a SQLite records database (the gateway runs them in retention-worker.ts). */
 export function sqliteRetentionSteps(db: RecordsDb): RetentionSteps {
   return {
     rollUp: (kind, batch, classify) => rollUpStep(db, kind, batch, classify),

@@ -34,11 +34,19 @@ function sources(dir: string): string[] {
   });
 }
 
-/** Transpiles src/core and src/records (tests excluded) into a fresh temporary directory. */
-export function transpileRecords(): Transpiled {
+/**
+ * Transpiles src/core and src/records (tests excluded) into a fresh temporary directory, with the
+ * `extra` files (paths from the project root, e.g. a module a worker is told to import).
+ */
+export function transpileRecords(extra: readonly string[] = []): Transpiled {
   const dir = mkdtempSync(join(tmpdir(), 'gatehouse-records-'));
   const options: ts.CompilerOptions = { module: ts.ModuleKind.ES2022, target: ts.ScriptTarget.ES2022 };
-  for (const file of [...sources(join(ROOT, 'src/core')), ...sources(join(ROOT, 'src/records'))]) {
+  const files = [
+    ...sources(join(ROOT, 'src/core')),
+    ...sources(join(ROOT, 'src/records')),
+    ...extra.map((path) => join(ROOT, path)),
+  ];
+  for (const file of files) {
     const out = join(dir, relative(ROOT, file)).replace(/\.ts$/, '.js');
     mkdirSync(dirname(out), { recursive: true });
     writeFileSync(

@@ -123,6 +123,7 @@ try {
       dir,
     };
     const per: number[] = [];
+    const sys: number[] = [];
     const rates: number[] = [];
     let originSaw = 0;
     let originConns = 0;
@@ -140,11 +141,12 @@ try {
       if (r.errors.connect + r.errors.read + r.errors.write + r.errors.timeout + r.errors.status > 0)
         console.log(`  errors: ${JSON.stringify(r.errors)}`);
       per.push(((c.user + c.system) / r.requests) | 0);
+      sys.push((c.system / r.requests) | 0);
       rates.push(Math.round(r.rps));
     }
     const median = [...per].sort((a, b) => a - b)[per.length >> 1];
     console.log(
-      `${s.label.padEnd(17)} ${median.toString().padStart(4)} µs CPU/req (runs: ${per.join(', ')} µs; ${rates.join(', ')} req/s) requests ${requests}, origin saw ${originSaw} requests on ${originConns} new connections`,
+      `${s.label.padEnd(17)} ${median.toString().padStart(4)} µs CPU/req (runs: ${per.join(', ')} µs, of which system ${sys.join(', ')} µs; ${rates.join(', ')} req/s) requests ${requests}, origin saw ${originSaw} requests on ${originConns} new connections`,
     );
   }
   console.log(

@@ -8,6 +8,8 @@
 import { judgeContext, type ProxyContext } from './connection.js';
 import { type Judgement, judge, judgeRedirected } from './decide.js';
 import type { Flow } from './flow.js';
+import type { RequestHead } from './http-head.js';
+import type { JudgementMemo, MemoKey } from './judgement-memo.js';
 
 /** What the client named: a Host (name or address literal) or an SNI. */
 export interface Target {
@@ -30,7 +32,12 @@ export interface Routed {
  * Judges `target` for `flow` and sets `flow.port`. null when there is nothing to route by: not
  * redirected and no name (a hello without SNI).
  */
-export async function judgeTarget(ctx: ProxyContext, flow: Flow, target: Target): Promise<Routed | null> {
+export async function judgeTarget(
+  ctx: ProxyContext,
+  flow: Flow,
+  target: Target,
+  memo?: { readonly memo: JudgementMemo; readonly key: MemoKey },
+): Promise<Routed | null> {
   const redirect = flow.redirect;
   if (redirect !== null) {
     flow.port = redirect.port;
@@ -40,6 +47,45 @@ export async function judgeTarget(ctx: ProxyContext, flow: Flow, target: Target)
   }
   flow.port = target.port;
   if (target.host === null) return null;
-  const judgement = await judge(judgeContext(ctx, flow), target.host, target.hostIsName, target.url);
+  const jc = judgeContext(ctx, flow);
+  const lookedUp = memo?.memo.now() ?? 0;
+  const judgement = await judge(jc, target.host, target.hostIsName, target.url);
+  memo?.memo.set(jc.policy, jc.time, lookedUp, memo.key, judgement);
+  return { judgement, port: target.port };
+}
+
+/**
+ * Judges a plaintext request's destination (its Host and URL; the explicit proxy dials the
+ * request's port, a transparent listener its configured one): at once, with no promise, when
+ * the connection's memo holds the judgement (judgement-memo.ts), else through `judgeTarget`.
+ */
+export function judgeRequest(
+  ctx: ProxyContext,
+  flow: Flow,
+  head: RequestHead,
+  explicit: boolean,
+  memo: JudgementMemo,
+): Routed | Promise<Routed | null> {
+  const hostIsName = head.hostKind === 'name';
+  flow.destinationName = hostIsName ? head.host : null;
+  const url = head.path === '*' ? null : `http://${head.authority}${head.path}`;
+  const port = explicit ? head.port : ctx.ports.http;
+  const target = { host: head.host, hostIsName, url, port };
+  const key = { authority: head.authority, port, url };
+  return memoised(ctx, flow, target, memo, key) ?? judgeTarget(ctx, flow, target, { memo, key });
+}
+
+// The memoised judgement for `target`, or null; sets `flow.port` as judgeTarget does.
+function memoised(
+  ctx: ProxyContext,
+  flow: Flow,
+  target: Target,
+  memo: JudgementMemo,
+  key: MemoKey,
+): Routed | null {
+  if (flow.redirect !== null || target.host === null) return null;
+  const judgement = memo.get(ctx.deps.policy(), ctx.now(), key);
+  if (judgement === null) return null;
+  flow.port = target.port;
   return { judgement, port: target.port };
 }

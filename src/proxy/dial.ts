@@ -3,16 +3,22 @@
  * on to the next address; the timeout covers the whole attempt.
  */
 import net from 'node:net';
-import { OriginLink } from './origin-pool.js';
+import { LinkReads, OriginLink } from './origin-pool.js';
 
 /** A connected origin, or why there is none. */
 export type DialResult =
   | { readonly ok: true; readonly socket: net.Socket; readonly address: string }
   | { readonly ok: false; readonly timeout: boolean; readonly message: string };
 
-function attempt(address: string, port: number, signal: AbortSignal): Promise<net.Socket> {
+function attempt(
+  address: string,
+  port: number,
+  signal: AbortSignal,
+  onread: net.OnReadOpts | undefined,
+): Promise<net.Socket> {
   return new Promise((resolve, reject) => {
-    const socket = net.connect({ host: address, port, allowHalfOpen: true, noDelay: true });
+    const options = { host: address, port, allowHalfOpen: true, noDelay: true };
+    const socket = net.connect(onread === undefined ? options : { ...options, onread });
     const abort = () => socket.destroy(new Error('timed out'));
     signal.addEventListener('abort', abort, { once: true });
     socket.once('connect', () => {
@@ -27,11 +33,12 @@ function attempt(address: string, port: number, signal: AbortSignal): Promise<ne
   });
 }
 
-/** Dials `addresses` in order on `port`; never throws. */
+/** Dials `addresses` in order on `port`; never throws. `onread`: net.connect's, for every attempt. */
 export async function dial(
   addresses: readonly string[],
   port: number,
   timeoutMs: number,
+  onread?: net.OnReadOpts,
 ): Promise<DialResult> {
   const controller = new AbortController();
   const timer = setTimeout(() => controller.abort(), timeoutMs);
@@ -40,7 +47,7 @@ export async function dial(
     for (const address of addresses) {
       if (controller.signal.aborted) break;
       try {
-        const socket = await attempt(address, port, controller.signal);
+        const socket = await attempt(address, port, controller.signal, onread);
         // Errors after connect are the relay's to handle; this keeps a late one from throwing.
         socket.on('error', () => {});
         return { ok: true, socket, address };
@@ -71,8 +78,9 @@ export async function dialLink(
   connectTimeoutMs: number,
   idleTimeoutMs: number,
 ): Promise<OriginLink | DialFailure> {
-  const r = await dial(addresses, port, connectTimeoutMs);
-  if (r.ok) return new OriginLink(r.socket, r.address, port, idleTimeoutMs);
+  const reads = new LinkReads();
+  const r = await dial(addresses, port, connectTimeoutMs, reads.onread);
+  if (r.ok) return new OriginLink(r.socket, r.address, port, idleTimeoutMs, reads);
   const message = `connecting to the origin on port ${port} failed: ${r.message}`;
   return r.timeout
     ? { status: 504, kind: 'origin-timeout', message }

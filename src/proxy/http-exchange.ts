@@ -9,7 +9,13 @@
  */
 import type { Flow } from './flow.js';
 import { BodyFramer, type Framing } from './framing.js';
-import { formatClientHead, originKeepsAlive, ResponseHeadReader, responseFraming } from './http-response.js';
+import {
+  clientHeadText,
+  formatClientHead,
+  originKeepsAlive,
+  ResponseHeadReader,
+  responseFraming,
+} from './http-response.js';
 import type { OriginLink } from './origin-pool.js';
 import { Channel, type Valve } from './relay.js';
 
@@ -111,7 +117,7 @@ export class Exchange {
   #fromOrigin(chunk: Buffer): void {
     if (this.#over) return;
     this.#received = true;
-    let head: Buffer | null = null;
+    let head: string | null = null;
     let body = chunk;
     if (this.#reader !== null) {
       const r = this.#responseHead(chunk);
@@ -138,7 +144,7 @@ export class Exchange {
 
   // Reads the response head; returns the client's head and the body bytes that followed, or null
   // while not done (interim 1xx heads are written as they come).
-  #responseHead(chunk: Buffer): { head: Buffer; rest: Buffer } | null {
+  #responseHead(chunk: Buffer): { head: string; rest: Buffer } | null {
     const r = (this.#reader as ResponseHeadReader).push(chunk);
     if (r.state === 'need-more') return null;
     const framing = r.state === 'error' ? r.reason : responseFraming(r.head, this.#o.method);
@@ -163,7 +169,7 @@ export class Exchange {
     this.#responseClose = !this.#o.clientKeepAlive || framing.kind === 'close';
     this.#response = new BodyFramer(framing);
     this.#answered = true;
-    return { head: formatClientHead(head, this.#responseClose, this.#o.via), rest: r.rest };
+    return { head: clientHeadText(head, this.#responseClose, this.#o.via), rest: r.rest };
   }
 
   #originEnded(): void {

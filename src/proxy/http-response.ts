@@ -54,33 +54,51 @@ export class ResponseHeadReader {
   }
 }
 
+// RFC 9110 §5.6.2 tchar, either case (a field name is compared lowercased).
+const TCHAR = new Uint8Array(128);
+for (const c of "!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")
+  TCHAR[c.charCodeAt(0)] = 1;
+const CTL_IN_VALUE = /[\0\r\n]/;
+
+// Lines end at LF, a CR before it dropped (as split(/\r?\n/) would); one pass, no line array.
 function parseHead(text: string): ResponseHead | string {
-  const lines = text.split(/\r?\n/);
+  let eol = text.indexOf('\n');
+  const status = /^HTTP\/1\.(\d) (\d{3})(?: (.*))?$/.exec(lineOf(text, 0, eol < 0 ? text.length : eol));
   // RFC 9112 §4: status-line = HTTP-version SP status-code SP [ reason-phrase ]
-  const m = /^HTTP\/1\.(\d) (\d{3})(?: (.*))?$/.exec(lines[0]);
-  if (!m) return `bad status line "${lines[0].slice(0, 64)}"`;
+  if (status === null)
+    return `bad status line "${lineOf(text, 0, eol < 0 ? text.length : eol).slice(0, 64)}"`;
   const headers: [string, string][] = [];
   const connection: string[] = [];
-  for (let i = 1; i < lines.length; i++) {
-    const line = lines[i];
+  while (eol >= 0) {
+    const p = eol + 1;
+    eol = text.indexOf('\n', p);
+    const line = lineOf(text, p, eol < 0 ? text.length : eol);
     if (line === '') continue;
     const colon = line.indexOf(':');
     // RFC 9112 §5.2: obs-fold is refused by a proxy (or replaced); refusing is simpler and safe.
     if (colon <= 0 || line[0] === ' ' || line[0] === '\t') return `bad header line "${line.slice(0, 64)}"`;
+    for (let i = 0; i < colon; i++) {
+      const c = line.charCodeAt(i);
+      if (c >= 128 || TCHAR[c] === 0)
+        return `bad header name "${line.slice(0, colon).toLowerCase().slice(0, 64)}"`;
+    }
     const name = line.slice(0, colon).toLowerCase();
-    if (/[^!#$%&'*+\-.^_`|~0-9a-z]/.test(name)) return `bad header name "${name.slice(0, 64)}"`;
     const value = line.slice(colon + 1).trim();
-    if (/[\0\r\n]/.test(value)) return `bad header value for "${name}"`;
+    if (CTL_IN_VALUE.test(value)) return `bad header value for "${name}"`;
     headers.push([name, value]);
     if (name === 'connection') for (const t of value.split(',')) connection.push(t.trim().toLowerCase());
   }
   return {
-    version: m[1] === '0' ? '1.0' : '1.1',
-    status: Number(m[2]),
-    reason: m[3] ?? '',
+    version: status[1] === '0' ? '1.0' : '1.1',
+    status: Number(status[2]),
+    reason: status[3] ?? '',
     headers,
     connection,
   };
+}
+
+function lineOf(text: string, from: number, to: number): string {
+  return to > from && text.charCodeAt(to - 1) === 13 ? text.slice(from, to - 1) : text.slice(from, to);
 }
 
 /** RFC 9112 §6.3: how the response body is delimited; a string when the framing is invalid. */
@@ -120,12 +138,16 @@ const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'te'
 
 /** The head written to the client: hop-by-hop fields replaced, persistence stated, Via added. */
 export function formatClientHead(head: ResponseHead, close: boolean, via: string): Buffer {
+  return Buffer.from(clientHeadText(head, close, via), 'latin1');
+}
+
+/** `formatClientHead` as latin1 text (one byte per character), for a caller that copies it once. */
+export function clientHeadText(head: ResponseHead, close: boolean, via: string): string {
   const drop = head.connection;
   let text = `HTTP/1.1 ${head.status} ${head.reason}\r\n`;
   for (const [name, value] of head.headers) {
     if (!HOP_BY_HOP.has(name) && (drop.length === 0 || !drop.includes(name))) text += `${name}: ${value}\r\n`;
   }
   if (close) text += 'connection: close\r\n';
-  text += `via: ${head.version} ${via}\r\n\r\n`;
-  return Buffer.from(text, 'latin1');
+  return `${text}via: ${head.version} ${via}\r\n\r\n`;
 }

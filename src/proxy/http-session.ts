@@ -6,13 +6,15 @@
 import type { Socket } from 'node:net';
 import { openTunnel } from './connect.js';
 import { blockedFor, finish, type ProxyContext, reportError } from './connection.js';
-import { judgeTarget } from './destination.js';
+import { judgeRequest, type Routed } from './destination.js';
 import { dialLink } from './dial.js';
 import type { Flow } from './flow.js';
 import { type Forwarded, mayRetry, refusal, requestFraming } from './forward-rules.js';
 import { HeadDeadline } from './head-deadline.js';
+import { HeldBytes } from './held-bytes.js';
 import { Exchange, type ExchangeResult } from './http-exchange.js';
 import { formatOriginHead, type RequestHead, RequestHeadReader } from './http-head.js';
+import { JudgementMemo } from './judgement-memo.js';
 import type { OriginLink } from './origin-pool.js';
 import { HOLD, Valve } from './relay.js';
 import { errorResponse } from './respond.js';
@@ -37,9 +39,9 @@ export class HttpSession {
   #origin: OriginLink | null = null;
   #exchange: Exchange | null = null;
   #forwarded: Forwarded | null = null;
-  #pending: Buffer[] = [];
-  #pendingBytes = 0;
+  readonly #held = new HeldBytes();
   #clientEnded = false;
+  readonly #memo = new JudgementMemo();
   readonly #onData = (chunk: Buffer) => this.#data(chunk);
 
   constructor(ctx: ProxyContext, client: Socket, flow: Flow, explicit: boolean) {
@@ -91,13 +93,11 @@ export class HttpSession {
       case 'busy':
         // Being judged: these bytes are body or the next request. Reading is paused only once
         // they pile up (pausing and resuming for every request costs more than it saves).
-        this.#pending.push(chunk);
-        this.#pendingBytes += chunk.length;
-        if (this.#pendingBytes > JUDGE_BUFFER) this.#valve.hold(HOLD.judge);
+        if (this.#held.push(chunk) > JUDGE_BUFFER) this.#valve.hold(HOLD.judge);
         return;
       case 'wait':
         // A pipelined request waits, unread, until the current response is complete.
-        this.#pending.push(chunk);
+        this.#held.push(chunk);
         this.#valve.hold(HOLD.pipeline);
         return;
     }
@@ -113,45 +113,58 @@ export class HttpSession {
       return;
     }
     this.#phase = 'busy';
-    this.#handle(r.head, Buffer.from(r.rest)).catch((err: Error) => {
-      reportError(this.#ctx, this.#flow, 'internal', `serving a request: ${err.message}`);
-      this.#destroy();
-    });
+    // A view, not a copy: the chunk a socket read into is never reused.
+    const rest = r.rest.length === 0 ? EMPTY : Buffer.from(r.rest.buffer, r.rest.byteOffset, r.rest.length);
+    try {
+      this.#handle(r.head, rest);
+    } catch (err) {
+      this.#internal(err as Error);
+    }
   }
 
-  async #handle(head: RequestHead, rest: Buffer): Promise<void> {
+  // Synchronous as far as it can be: a memoised judgement and a pooled origin link make no promise.
+  #handle(head: RequestHead, rest: Buffer): void {
     const refused = refusal(head, this.#explicit);
-    if (refused !== null) return this.#fail(400, refused, 'head-invalid');
-    if (head.method === 'CONNECT') {
+    if (refused !== null) {
+      this.#fail(400, refused, 'head-invalid');
+    } else if (head.method === 'CONNECT') {
       this.#phase = 'tunnel';
       // Held until the tunnel listens: with no 'data' listener a flowing socket drops bytes.
       this.#valve.hold(HOLD.judge);
       this.#client.off('data', this.#onData);
-      return openTunnel(this.#ctx, this.#flow, this.#valve, head, rest);
+      openTunnel(this.#ctx, this.#flow, this.#valve, head, rest).catch(this.#internal);
+    } else {
+      const routed = judgeRequest(this.#ctx, this.#flow, head, this.#explicit, this.#memo);
+      if (!(routed instanceof Promise)) this.#judged(head, rest, routed);
+      else
+        routed
+          .then((r) => !this.#isClosed() && r !== null && this.#judged(head, rest, r))
+          .catch(this.#internal);
     }
+  }
+
+  #judged(head: RequestHead, rest: Buffer, routed: Routed): void {
     const flow = this.#flow;
-    const hostIsName = head.hostKind === 'name';
-    flow.destinationName = hostIsName ? head.host : null;
-    const url = head.path === '*' ? null : `http://${head.authority}${head.path}`;
-    const named = this.#explicit ? head.port : this.#ctx.ports.http;
-    const routed = await judgeTarget(this.#ctx, flow, { host: head.host, hostIsName, url, port: named });
-    if (this.#isClosed() || routed === null) return;
     const { judgement: j, port } = routed;
     flow.facts = j.facts;
     flow.destinationAddress = j.facts.address;
     flow.setDecision(j.decision);
-    if (j.decision.action === 'block') return this.#block(head);
-    if (j.unresolved)
-      return this.#fail(502, `the name "${head.host}" could not be resolved`, 'lookup-failed');
-    this.#forwarded = { head, addresses: j.addresses, port, bytesUpBefore: flow.bytesUp, retried: false };
-    // An idle pooled connection to the judged (first) address, else a new one.
-    const pooled = this.#ctx.pool.take(j.addresses[0], port);
-    const link = pooled ?? (await this.#dial(j.addresses, port));
-    if (link === null || this.#isClosed()) return;
-    this.#origin = link;
-    flow.destinationAddress = link.address;
-    this.#forward(head, rest, link);
+    if (j.decision.action === 'block') this.#block(head);
+    else if (j.unresolved) this.#fail(502, `the name "${head.host}" could not be resolved`, 'lookup-failed');
+    else {
+      const f = { head, addresses: j.addresses, port, bytesUpBefore: flow.bytesUp, retried: false };
+      this.#forwarded = f;
+      // An idle pooled connection to the judged (first) address, else a new one.
+      const pooled = this.#ctx.pool.take(j.addresses[0], port);
+      if (pooled !== null) this.#forward(head, rest, pooled);
+      else this.#connect(f, rest).catch(this.#internal);
+    }
   }
+
+  readonly #internal = (err: Error): void => {
+    reportError(this.#ctx, this.#flow, 'internal', `serving a request: ${err.message}`);
+    this.#destroy();
+  };
 
   #block(head: RequestHead): void {
     // A request body would have to be read and thrown away: close instead.
@@ -167,18 +180,21 @@ export class HttpSession {
     this.#next();
   }
 
-  async #dial(addresses: readonly string[], port: number): Promise<OriginLink | null> {
+  // A new origin connection (the pool had none, or a retry); a retry counts its head once, as sent.
+  async #connect(f: Forwarded, rest: Buffer, bytesUpBefore?: number): Promise<void> {
     const { connectTimeoutMs, idleTimeoutMs } = this.#ctx.deps.settings;
-    const r = await dialLink(addresses, port, connectTimeoutMs, idleTimeoutMs);
-    if (!('socket' in r)) {
-      this.#fail(r.status, r.message, r.kind);
-      return null;
+    const r = await dialLink(f.addresses, f.port, connectTimeoutMs, idleTimeoutMs);
+    if (!('socket' in r)) this.#fail(r.status, r.message, r.kind);
+    else if (this.#isClosed()) r.socket.destroy();
+    else {
+      if (bytesUpBefore !== undefined) this.#flow.bytesUp = bytesUpBefore;
+      this.#forward(f.head, rest, r);
     }
-    if (this.#isClosed()) r.socket.destroy();
-    return this.#isClosed() ? null : r;
   }
 
   #forward(head: RequestHead, rest: Buffer, link: OriginLink): void {
+    this.#origin = link;
+    this.#flow.destinationAddress = link.address;
     const exchange = new Exchange({
       client: this.#valve,
       link,
@@ -194,14 +210,14 @@ export class HttpSession {
     });
     this.#exchange = exchange;
     this.#phase = exchange.readingBody ? 'body' : 'wait';
-    // Corked: the head and the body bytes already in hand leave in one write.
-    link.socket.cork();
+    const pending = this.#held.take(rest);
+    // Corked when body bytes are in hand, so the head and they leave in one write; a bodiless
+    // request is one write already (a cork would only buffer it and cost an uncork).
+    const cork = exchange.readingBody && pending.length > 0;
+    if (cork) link.socket.cork();
     exchange.start(formatOriginHead(head, { via: this.#ctx.via }));
-    const pending = rest.length > 0 ? [rest, ...this.#pending] : this.#pending;
-    this.#pending = [];
-    this.#pendingBytes = 0;
     for (const chunk of pending) this.#data(chunk);
-    link.socket.uncork();
+    if (cork) link.socket.uncork();
     this.#valve.release(HOLD.judge);
   }
 
@@ -218,9 +234,7 @@ export class HttpSession {
     if (r.clientClose || this.#clientEnded) {
       this.#phase = 'closed';
       finish(this.#client);
-      return;
-    }
-    this.#next();
+    } else this.#next();
   }
 
   #exchangeFailed(status: 502 | 504 | null, message: string, unanswered: boolean): void {
@@ -232,10 +246,7 @@ export class HttpSession {
     if (f !== null && mayRetry(f, status, unanswered, reused) && !this.#isClosed()) {
       f.retried = true;
       this.#phase = 'busy';
-      this.#retry(f).catch((err: Error) => {
-        reportError(this.#ctx, this.#flow, 'internal', `retrying a request: ${err.message}`);
-        this.#destroy();
-      });
+      this.#connect(f, EMPTY, f.bytesUpBefore).catch(this.#internal);
       return;
     }
     this.#forwarded = null;
@@ -247,25 +258,12 @@ export class HttpSession {
     }
   }
 
-  async #retry(f: Forwarded): Promise<void> {
-    const link = await this.#dial(f.addresses, f.port);
-    if (link === null || this.#isClosed()) return;
-    this.#origin = link;
-    this.#flow.destinationAddress = link.address;
-    // The record counts what the subscriber sent: the head that died unanswered is not counted twice.
-    this.#flow.bytesUp = f.bytesUpBefore;
-    this.#forward(f.head, EMPTY, link);
-  }
-
   // Ready for the next request on this connection (RFC 9112 §9.3 persistence).
   #next(): void {
     this.#phase = 'head';
     this.#reader = this.#newReader();
     this.#valve.release(HOLD.judge | HOLD.pipeline);
-    const pending = this.#pending;
-    this.#pending = [];
-    this.#pendingBytes = 0;
-    for (const chunk of pending) this.#data(chunk);
+    for (const chunk of this.#held.take(EMPTY)) this.#data(chunk);
   }
 
   #ended(): void {

@@ -1,6 +1,7 @@
+import { randomBytes } from 'node:crypto';
 import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { OriginLink, OriginPool, type OriginPoolOptions } from './origin-pool.js';
+import { LinkReads, OriginLink, OriginPool, type OriginPoolOptions } from './origin-pool.js';
 
 let server: net.Server;
 let port: number;
@@ -110,5 +111,48 @@ describe('OriginPool', () => {
     p.close();
     await Promise.all(links.map(closed));
     expect(p.size).toBe(0);
+  });
+});
+
+describe('LinkReads', () => {
+  // Chunks are kept until the end, so a chunk that aliased a reused read buffer would show.
+  test.each([
+    ['small writes', [100, 3000, 1, 9000]],
+    ['bulk writes', [200_000, 1_000_000]],
+    ['bulk, then small', [500_000, 10, 20_000, 5]],
+  ])('two links reading at once get their bytes intact: %s', async (_name, sizes) => {
+    const payloads = [0, 1].map(() => sizes.map((n) => randomBytes(n)));
+    const got: Buffer[][] = [[], []];
+    const server = net.createServer((s) => {
+      s.once('data', (d) => {
+        const which = d[0];
+        (async () => {
+          for (const p of payloads[which]) {
+            s.write(p);
+            await new Promise((r) => setTimeout(r, 5));
+          }
+          s.end();
+        })();
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const at = (server.address() as net.AddressInfo).port;
+    const ended = [0, 1].map(async (which) => {
+      const reads = new LinkReads();
+      const socket = net.connect({ host: '127.0.0.1', port: at, onread: reads.onread });
+      await new Promise((r) => socket.once('connect', r));
+      const l = new OriginLink(socket, '127.0.0.1', at, 60_000, reads);
+      l.onData = (c) => got[which].push(c);
+      const done = new Promise((r) => {
+        l.onEnd = () => r(null);
+      });
+      socket.write(Buffer.from([which]));
+      await done;
+      socket.destroy();
+    });
+    await Promise.all(ended);
+    server.close();
+    for (const which of [0, 1])
+      expect(Buffer.concat(got[which]).equals(Buffer.concat(payloads[which]))).toBe(true);
   });
 });

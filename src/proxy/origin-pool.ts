@@ -11,8 +11,61 @@
  * (§9.3.1, §9.6). The pool is a stack per key (the most recently used link is taken first, so
  * the others age out), bounded per origin and in total, and swept by one unref'd timer.
  */
-import type { Socket } from 'node:net';
+import type { OnReadOpts, Socket } from 'node:net';
 import { Valve } from './relay.js';
+
+// Origin sockets read into one shared buffer (net.connect `onread`): reads run one at a time on
+// the event loop and each is copied out before its callback returns, so no chunk aliases it. That
+// spares a 64 KiB allocation per read and the stream machinery of a 'data' event. A read this
+// large is part of a bulk body: the link's next reads go into a buffer of its own, handed out
+// without a copy (as Node's own reads are), for at most MAX_OWN_BUFFERS links at once (memory).
+const READ_BYTES = 64 * 1024;
+const READ_BUFFER = Buffer.allocUnsafe(READ_BYTES);
+const BULK_BYTES = 16 * 1024;
+const MAX_OWN_BUFFERS = 64;
+let ownBuffers = 0;
+
+/** Reads of an origin socket through net.connect's `onread` (Node's user-buffer reads), for its link. */
+export class LinkReads {
+  sink: (chunk: Buffer) => void = noop;
+  #own: Buffer | null = null;
+  /** The `onread` option of net.connect: Node asks `buffer()` for the next read's buffer after each read. */
+  readonly onread: OnReadOpts = {
+    buffer: () => this.#own ?? READ_BUFFER,
+    callback: (n: number, buf: Uint8Array): boolean => {
+      this.sink(this.#take(n, buf));
+      // Pausing is the link's Valve's (socket.pause() stops reading on a user-buffer socket too).
+      return true;
+    },
+  };
+
+  /** The socket closed: its own buffer, if any, is no longer counted. */
+  close(): void {
+    this.#drop();
+  }
+
+  #take(n: number, buf: Uint8Array): Buffer {
+    let chunk: Buffer;
+    if (this.#own !== null && buf === this.#own) {
+      chunk = this.#own.subarray(0, n);
+      this.#drop();
+    } else {
+      chunk = Buffer.allocUnsafe(n);
+      READ_BUFFER.copy(chunk, 0, 0, n);
+    }
+    if (n >= BULK_BYTES && this.#own === null && ownBuffers < MAX_OWN_BUFFERS) {
+      this.#own = Buffer.allocUnsafe(READ_BYTES);
+      ownBuffers++;
+    }
+    return chunk;
+  }
+
+  #drop(): void {
+    if (this.#own === null) return;
+    this.#own = null;
+    ownBuffers--;
+  }
+}
 
 /** A connection to one origin; an exchange installs its handlers, `idle()` takes them back. */
 export class OriginLink {
@@ -34,8 +87,11 @@ export class OriginLink {
   #closed = false;
   #pool: OriginPool | null = null;
 
-  /** `idleTimeoutMs`: the socket's inactivity timeout while in use (504 while awaiting a head). */
-  constructor(socket: Socket, address: string, port: number, idleTimeoutMs: number) {
+  /**
+   * `idleTimeoutMs`: the socket's inactivity timeout while in use (504 while awaiting a head);
+   * `reads`: when the socket was connected with its `onread`, else its 'data' events are read.
+   */
+  constructor(socket: Socket, address: string, port: number, idleTimeoutMs: number, reads?: LinkReads) {
     this.socket = socket;
     this.valve = new Valve(socket);
     this.address = address;
@@ -44,10 +100,12 @@ export class OriginLink {
     this.onEnd = this.#destroy;
     this.onClose = noop;
     this.onTimeout = this.#destroy;
-    socket.on('data', (c: Buffer) => this.onData(c));
+    if (reads === undefined) socket.on('data', (c: Buffer) => this.onData(c));
+    else reads.sink = (c) => this.onData(c);
     socket.on('end', () => this.onEnd());
     socket.on('timeout', () => this.onTimeout());
     socket.once('close', () => {
+      reads?.close();
       this.#closed = true;
       this.#pool?.forget(this);
       this.onClose();

@@ -81,17 +81,20 @@ export class Channel implements ThrottleListener {
   }
 
   /**
-   * Sends `a` then `b` in one socket write: copied into one buffer when small (cheaper than a
-   * writev of two), else corked so the kernel still gets one writev.
+   * Sends the latin1 text `head` then `b` in one socket write: copied into one buffer when small
+   * (cheaper than a writev of two), else corked so the kernel still gets one writev.
    */
-  writeTogether(a: Buffer, b: Buffer): void {
-    const n = a.length + b.length;
-    if (b.length === 0 || n <= COALESCE_BYTES) {
-      this.write(b.length === 0 ? a : Buffer.concat([a, b], n));
+  writeTogether(head: string, b: Buffer): void {
+    const n = head.length + b.length;
+    if (n <= COALESCE_BYTES) {
+      const one = Buffer.allocUnsafe(n);
+      one.write(head, 0, 'latin1');
+      b.copy(one, head.length);
+      this.write(one);
       return;
     }
     this.#dst.cork();
-    this.write(a);
+    this.write(Buffer.from(head, 'latin1'));
     this.write(b);
     this.#dst.uncork();
   }

@@ -11,6 +11,8 @@
 #include <errno.h>
 #include <netinet/in.h>
 #include <node_api.h>
+
+#include "errors.h"
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -18,20 +20,6 @@
 /* After <netinet/in.h>: the uapi headers then skip what libc already defined (linux/libc-compat.h). */
 #include <linux/netfilter_ipv4.h>
 #include <linux/netfilter_ipv6/ip6_tables.h>
-
-#define CHECK(call)                                                                               \
-  do {                                                                                            \
-    if ((call) != napi_ok) return NULL;                                                           \
-  } while (0)
-
-/* Throws an Error whose `code` is the errno name (EADDRINUSE…), as Node's own socket errors. */
-static napi_value throw_errno(napi_env env, const char *what, int err) {
-  const char *name = strerrorname_np(err);
-  char message[160];
-  snprintf(message, sizeof message, "%s: %s", what, strerror(err));
-  napi_throw_error(env, name != NULL ? name : "EUNKNOWN", message);
-  return NULL;
-}
 
 /*
  * bindSocket(type: 'udp' | 'tcp', address: string (IPv4 or IPv6 literal), port: number,

@@ -25,6 +25,8 @@
 #include <errno.h>
 #include <netinet/in.h>
 #include <node_api.h>
+
+#include "errors.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,11 +43,6 @@
 #define MAX_SLOTS 1024 /* UIO_MAXIOV: sendmmsg/recvmmsg take at most this many messages */
 /* Full batches read per wake-up: a flooded socket yields the loop after this many (8 x 64 = 512). */
 #define MAX_ROUNDS 8
-
-#define CHECK(call)                                                                               \
-  do {                                                                                            \
-    if ((call) != napi_ok) return NULL;                                                           \
-  } while (0)
 
 typedef struct endpoint {
   napi_env env;
@@ -274,14 +271,6 @@ static void on_poll(uv_poll_t *h, int status, int events) {
     ep->async_live = 0;
   }
   ep_release(ep);
-}
-
-static napi_value throw_errno(napi_env env, const char *what, int err) {
-  const char *name = strerrorname_np(err);
-  char message[160];
-  snprintf(message, sizeof message, "%s: %s", what, strerror(err));
-  napi_throw_error(env, name != NULL ? name : "EUNKNOWN", message);
-  return NULL;
 }
 
 static napi_value bad_args(napi_env env, const char *usage) {

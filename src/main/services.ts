@@ -49,17 +49,18 @@ export async function startDns(
   }
   const dnsLog = componentLogger(logger, 'dns');
   const plan = planDnsWorkers(config);
+  const service = {
+    config,
+    policy: () => deps.feed.current(),
+    identity: deps.identity,
+    record: (r: Parameters<typeof deps.records.dns>[0]) => deps.records.dns(r),
+    metrics: deps.metrics,
+    logger: dnsLog,
+    ...(tls ? { tls } : {}),
+  };
   if (plan.sockets === null) {
     dnsLog.info({ workers: 1, why: plan.why }, 'dns runs on the main thread');
-    return startDnsService({
-      config,
-      policy: () => deps.feed.current(),
-      identity: deps.identity,
-      record: (r) => deps.records.dns(r),
-      metrics: deps.metrics,
-      logger: dnsLog,
-      ...(tls ? { tls } : {}),
-    });
+    return startDnsService(service);
   }
   // UDP and TCP in worker threads (dns/workers/); DoT, DoH and the proxy's lookups stay here.
   const workers = await startDnsWorkers({
@@ -76,25 +77,21 @@ export async function startDns(
   dnsLog.info({ workers: plan.workers, sockets: plan.sockets }, 'dns runs in worker threads');
   const crash = () => workers.crash(0);
   if (process.env.GATEHOUSE_TEST_HOOKS === '1') process.on('SIGUSR2', crash);
-  const service = await startDnsService({
+  // Here only DoT and DoH: UDP and TCP are the workers'.
+  const main = await startDnsService({
+    ...service,
     config: { ...config, dns: { ...config.dns, listen: [] } },
-    policy: () => deps.feed.current(),
-    identity: deps.identity,
-    record: (r) => deps.records.dns(r),
-    metrics: deps.metrics,
-    logger: dnsLog,
-    ...(tls ? { tls } : {}),
   }).catch(async (err: unknown) => {
     await workers.close();
     throw err;
   });
   return {
-    bound: [...workers.bound, ...service.bound],
-    env: service.env,
+    bound: [...workers.bound, ...main.bound],
+    env: main.env,
     async close() {
       process.off('SIGUSR2', crash);
       await workers.close();
-      await service.close();
+      await main.close();
     },
   };
 }

@@ -67,9 +67,9 @@ export async function startDns(
     config,
     workers: plan.workers,
     sockets: plan.sockets,
-    policy: () => deps.feed.current(),
+    policy: service.policy,
     leases: deps.leases?.() ?? null,
-    record: (r) => deps.records.dns(r),
+    record: service.record,
     metrics: deps.metrics,
     logger: dnsLog,
   });

@@ -1,8 +1,10 @@
 /**
  * Benchmark: the lease index's hot path with 1,000,000 active leases (issue 5: ≥ 10 M lookups/s on
  * one core). Leases are opened as RADIUS accounting opens them (`LeaseIndex.open`); lookups are of
- * random present and absent addresses, as text (what the DNS and proxy listeners hand the identity
- * stage) and as u32. Prints M lookups/s, CPU time and the load average; asserts nothing.
+ * random present and absent addresses, as u32 (what the batched UDP listener hands the DNS identity
+ * stage: the kernel's address, never formatted to text; `LeaseIndex.lookupV4`) and as text (what the
+ * TCP, DoT, DoH and dgram listeners and the proxy hand it). Prints M lookups/s, CPU time and the load
+ * average; asserts nothing.
  *
  *   npm run bench:lease            (LEASES=N LOOKUPS=N ROUNDS=N to change the sizes)
  */
@@ -156,8 +158,18 @@ function main(): void {
   row('Identity, u32 (lookupV4)', u32, LOOKUPS);
   row('Identity, text (lookup)', text, LOOKUPS);
   row('Identity, text "::ffff:a.b.c.d"', v4mapped, mapped.length);
+  // The lookup is address → lease (its identity id). The DNS hot path over UDP now makes it from the
+  // u32 the kernel gave; reading the Identity object after it is one more dependent random read
+  // (1 M objects), reported beside it rather than hidden in it.
+  const verdict = (f: Figure): string => `${f.rate.toFixed(2)} M/s ${f.rate >= 10 ? 'met' : 'NOT met'}`;
   console.log(
-    `  target ≥ 10 M lookups/s (id, text): ${idText.rate >= 10 ? 'met' : 'NOT met'}; load average before ${load}, after ${loadavg()
+    `  target ≥ 10 M lookups/s (address → lease): u32, as DNS over UDP asks: ${verdict(idV4)}; text, as TCP/DoT/DoH/proxy ask: ${verdict(idText)}`,
+  );
+  console.log(
+    `  with the Identity object read after it: u32 ${u32.rate.toFixed(2)} M/s, text ${text.rate.toFixed(2)} M/s`,
+  );
+  console.log(
+    `  load average before ${load}, after ${loadavg()
       .map((l) => l.toFixed(2))
       .join(' ')}`,
   );

@@ -15,6 +15,8 @@ export interface DnsEnv {
   /** The policy in force; read once per query (a swap mid-query never mixes snapshots). */
   policy(): CompiledPolicy;
   identity(address: string): Identity;
+  /** `identity` for an IPv4 client already a u32 (`QueryContext.clientV4`); absent: the text path. */
+  readonly identityV4?: ((address: number) => Identity) | undefined;
   readonly cache: DnsCache | null;
   /** Sends a query upstream; resolves with the raw response. */
   forward(query: Buffer): Promise<{ response: Buffer; upstream: string }>;

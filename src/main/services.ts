@@ -49,10 +49,14 @@ export async function startDns(
   }
   const dnsLog = componentLogger(logger, 'dns');
   const plan = planDnsWorkers(config);
+  // With RADIUS on, the lease index exists by now (startIdentity has returned): batched UDP hands
+  // it IPv4 clients as numbers. Without it, the CIDR map's text lookup (cached) is the only path.
+  const leases = deps.leases?.() ?? null;
   const service = {
     config,
     policy: () => deps.feed.current(),
     identity: deps.identity,
+    identityV4: leases === null ? undefined : (a: number) => leases.lookupV4(a),
     record: (r: Parameters<typeof deps.records.dns>[0]) => deps.records.dns(r),
     metrics: deps.metrics,
     logger: dnsLog,

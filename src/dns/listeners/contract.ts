@@ -16,6 +16,12 @@ export interface QueryContext {
   readonly clientPort: number;
   readonly family: 4 | 6;
   /**
+   * The IPv4 client as a u32, when the listener read it from the kernel as a number (batched UDP);
+   * -1 or absent otherwise. The identity
+   * stage looks the lease up by it, skipping the text round trip of `clientAddress`.
+   */
+  readonly clientV4?: number;
+  /**
    * Largest response the transport can carry. UDP: the query's EDNS size (at least 512,
    * RFC 6891 §6.2.5) clamped to the configured buffer, or 512 without EDNS (RFC 1035 §4.2.1);
    * 65535 on stream transports and DoH. Truncating to it is the handler's job.

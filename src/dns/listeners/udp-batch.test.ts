@@ -9,7 +9,7 @@ import { Worker } from 'node:worker_threads';
 import { afterEach, describe, expect, test } from 'vitest';
 import { nativeAddon } from '../../native/index.js';
 import type { DnsHandler, Listener } from './contract.js';
-import { delayed, echoHandler, makeQuery, recordingMetrics } from './testing.js';
+import { capturing, delayed, echoHandler, makeQuery, recordingMetrics } from './testing.js';
 import type { UdpListenerOptions } from './udp.js';
 import { createUdpBatchListener } from './udp-batch.js';
 import { chooseUdpPath, hasUdpBatch } from './udp-path.js';
@@ -98,6 +98,23 @@ describe.skipIf(!hasUdpBatch(addon))('createUdpBatchListener', () => {
     expect(c.got[0][3] & 0x0f).toBe(oversize ? 1 : 0); // RCODE FORMERR when too long
     expect(seen.map((q) => q.equals(query))).toEqual(oversize ? [] : [true]);
   });
+
+  test.each<[string, string, string, string, number]>([
+    ['an IPv4 client', '127.0.0.1', '127.0.0.1', '127.0.0.1', 0x7f000001],
+    ['an IPv6 client', '::1', '::1', '::1', -1],
+  ])(
+    '%s reaches the handler as text and, when IPv4, as a number (clientV4)',
+    async (_n, listen, from, text, v4) => {
+      const { handler, seen } = capturing(echoHandler);
+      const { bound } = await start(handler, { address: listen });
+      const c = await client(from);
+      c.s.send(makeQuery(9), bound.port, from);
+      await settle();
+      c.s.close();
+      expect(c.got).toHaveLength(1);
+      expect(seen.map((ctx) => [ctx.clientAddress, ctx.clientV4])).toEqual([[text, v4]]);
+    },
+  );
 
   test.each<[string, number | undefined, number]>([
     ['no EDNS: 512', undefined, 512],

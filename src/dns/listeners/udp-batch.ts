@@ -171,6 +171,8 @@ class BatchEndpoint {
       clientAddress: family === 4 ? this.#ipv4(c[m + 4] >>> 0) : ipv6Text(c, m),
       clientPort: c[m + 2],
       family,
+      // sockets.c binds IPv6 sockets IPV6_V6ONLY: an IPv4 client always arrives as family 4.
+      clientV4: family === 4 ? c[m + 4] >>> 0 : -1,
       maxResponseSize,
       received,
     };

@@ -74,6 +74,13 @@ describe('lease replica', () => {
     steps(main);
     sync();
     for (const a of addresses) expect(replica.lookup(a), a).toEqual(main.lookup(a));
+    // The u32 path (batched UDP) answers as the text path, leased or not (192.0.2.7: no lease, no map entry).
+    for (const a of [ip(10, 1, 2, 3), ip(10, 1, 2, 4), ip(10, 9, 9, 9), ip(192, 0, 2, 7)]) {
+      expect(replica.lookupV4(a), String(a)).toEqual(main.lookupV4(a));
+      expect(main.lookupV4(a), String(a)).toEqual(
+        main.lookup(`${a >>> 24}.${(a >>> 16) & 255}.${(a >>> 8) & 255}.${a & 255}`),
+      );
+    }
   });
 
   it('starts from a snapshot and resyncs after identities are rebuilt', () => {

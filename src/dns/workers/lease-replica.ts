@@ -8,7 +8,7 @@
  * subscriber (~120 B with its pseudonym string): about 150 MB for a million subscribers, per
  * worker. The policy, by contrast, is never copied (see messages.ts).
  */
-import { parseIPv4, parseIPv6 } from '../../core/net/address.js';
+import { formatIPv4, parseIPv4, parseIPv6 } from '../../core/net/address.js';
 import { PrefixTables, U32Table } from '../../identity/address-table.js';
 import { type Identity, UNKNOWN_IDENTITY } from '../../identity/cidr-map.js';
 import type { LeaseChange } from './messages.js';
@@ -45,6 +45,12 @@ export class LeaseReplica {
       } else if (c.id > 0) this.#v6.set(c.v6, c.id);
       else this.#v6.delete(c.v6);
     }
+  }
+
+  /** `lookup` for an IPv4 address already parsed to a u32 (as `LeaseIndex.lookupV4`). */
+  lookupV4(address: number): Identity {
+    const id = this.#v4.get(address);
+    return id !== 0 ? (this.#identities[id] ?? UNKNOWN_IDENTITY) : this.#fallback.lookup(formatIPv4(address));
   }
 
   /** The identity of `address` now: its lease's, else the fallback's (as `LeaseIndex.lookup`). */

@@ -44,6 +44,7 @@ const map = new CidrIdentityMap(init.config.dns.identity.map);
 const replica = init.leases === null ? null : new LeaseReplica(map);
 replica?.apply(init.leases ?? [], true);
 const identity: (a: string) => Identity = replica ? (a) => replica.lookup(a) : (a) => map.lookup(a);
+const identityV4 = replica ? (a: number) => replica.lookupV4(a) : undefined;
 const counters = createWorkerCounters();
 const records = createRecordPoster({
   batch: init.recordBatch,
@@ -64,6 +65,7 @@ const service = await startDnsService({
   config,
   policy: () => policy,
   identity,
+  identityV4,
   record: (r) => records.push(r),
   metrics: counters.metrics,
   logger,

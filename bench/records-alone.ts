@@ -10,7 +10,8 @@ import { join } from 'node:path';
 import { startRecords } from '../src/records/pipeline.js';
 import { createPostgresSink } from '../src/records/sinks/postgres.js';
 import type { PostgresCluster } from '../test/helpers/postgres.js';
-import { load } from './records-measure.js';
+import { gcLine, trackGc } from './records-gc.js';
+import { load, threadCpu } from './records-measure.js';
 import { countPostgres } from './records-postgres.js';
 import { produce } from './records-synthetic.js';
 
@@ -48,6 +49,13 @@ export async function runAlone(
     const sink = url === null ? {} : { sink: await createPostgresSink({ url, ...perInsert }) };
     const records = await startRecords({ ...base, dataDir: dir, ...sink });
     const load0 = load();
+    const threads0 = threadCpu();
+    // The sink worker's thread is gone after close(): keep its last reading.
+    const last = new Map(threads0);
+    const poll = setInterval(() => {
+      for (const [t, v] of threadCpu()) last.set(t, v);
+    }, 100);
+    const gc = trackGc();
     const c0 = process.cpuUsage();
     const t0 = performance.now();
     const p = await produce((r) => records.dns(r), {
@@ -60,6 +68,13 @@ export async function runAlone(
     await records.close();
     const seconds = (performance.now() - t0) / 1000;
     const cpu = process.cpuUsage(c0);
+    const gcFigures = gc.stop();
+    clearInterval(poll);
+    for (const [t, v] of threadCpu()) last.set(t, v);
+    const threads = [...last]
+      .map(([t, v]) => [t, v - (threads0.get(t) ?? 0)] as const)
+      .filter(([, sec]) => sec >= 0.05)
+      .sort((a, b) => b[1] - a[1]);
     const cpuSeconds = (cpu.user + cpu.system) / 1e6;
     const stored = url === null ? count(dir) : await countPostgres(url);
     const diff = stored - p.pushed;
@@ -77,6 +92,11 @@ export async function runAlone(
         `spooled ${s.spooled}, dropped ${s.dropped}, sink errors ${s.sinkErrors}; load ${load0} → ${load()}; ` +
         `target ≥ ${fmt(target)}/s: ${met ? 'met' : 'NOT MET'}`,
     );
+    const perRecord = (sec: number): string => `${((sec / p.pushed) * 1e6).toFixed(2)} µs/record`;
+    console.log(
+      `  ${''.padEnd(10)} by thread: ${threads.map(([t, sec]) => `${t} ${sec.toFixed(2)} s (${perRecord(sec)})`).join(', ')}`,
+    );
+    console.log(`  ${''.padEnd(10)} ${gcLine(gcFigures)}`);
     return met;
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -14,6 +14,7 @@ import type { Records } from '../src/records/pipeline.js';
 import type { DnsQueryRecord } from '../src/records/types.js';
 import { summarise } from './cpuprofile.js';
 import { type DnsFixture, type DnsLoad, type InProcessGateway, startLoad } from './records-dns.js';
+import { type GcFigures, gcLine, trackGc } from './records-gc.js';
 import { produce } from './records-synthetic.js';
 
 /** How one run is driven. */
@@ -61,7 +62,7 @@ export function newThreads(): string[] {
 }
 
 /** CPU seconds of each thread of this process, by kind and id. */
-function threadCpu(): Map<string, number> {
+export function threadCpu(): Map<string, number> {
   const out = new Map<string, number>();
   for (const tid of readdirSync('/proc/self/task')) {
     try {
@@ -148,6 +149,7 @@ interface Figures {
   readonly threads: readonly (readonly [string, number])[];
   readonly load0: string;
   readonly profile: string[];
+  readonly gc: GcFigures;
 }
 
 type BatcherStats = ReturnType<Records['stats']>['dns'];
@@ -163,6 +165,7 @@ async function measure(g: InProcessGateway, f: DnsFixture, o: RunOptions): Promi
   const threads0 = threadCpu();
   const session = o.profile ? await startProfile() : null;
   const server0 = o.serverCpu?.() ?? 0;
+  const gc = trackGc();
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   const running = startLoad(
@@ -185,6 +188,7 @@ async function measure(g: InProcessGateway, f: DnsFixture, o: RunOptions): Promi
   const dns = await running.done();
   const doneAt = await drained(records, 120_000);
   const cpu = process.cpuUsage(cpu0);
+  const gcFigures = gc.stop();
   const cpuWall = (performance.now() - t0) / 1000;
   const s1 = records.stats().dns;
   return {
@@ -207,6 +211,7 @@ async function measure(g: InProcessGateway, f: DnsFixture, o: RunOptions): Promi
       .sort((a, b) => b[1] - a[1]),
     load0,
     profile,
+    gc: gcFigures,
   };
 }
 
@@ -242,7 +247,8 @@ export async function runUnderDns(g: InProcessGateway, f: DnsFixture, o: RunOpti
       `lost ${q.lost}, p99 ${q.p99Ms.toFixed(2)} ms; ${q.rcodes}`,
     `  ${pad} CPU: this process ${m.cpuSeconds.toFixed(1)} s in ${m.cpuWall.toFixed(1)} s (${(m.cpuSeconds / m.cpuWall).toFixed(2)} cores; ` +
       `${((m.cpuSeconds / recordsIn) * 1e6).toFixed(2)} µs per record, DNS answering included); dnsperf ${q.cpuSeconds.toFixed(1)} s${server}`,
-    `  ${pad} by thread: ${m.threads.map(([t, sec]) => `${t} ${sec.toFixed(2)} s`).join(', ')}`,
+    `  ${pad} by thread: ${m.threads.map(([t, sec]) => `${t} ${sec.toFixed(2)} s (${((sec / recordsIn) * 1e6).toFixed(2)} µs/record)`).join(', ')}`,
+    `  ${pad} ${gcLine(m.gc)}`,
     `  ${pad} load ${m.load0} → ${load()}; ` +
       (o.baseline
         ? `baseline: DNS and its own records alone, ${lost}`

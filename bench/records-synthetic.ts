@@ -11,9 +11,17 @@ import { seededRandom } from './seeded-names.js';
 const TRANSPORTS: readonly DnsTransport[] = ['udp', 'udp', 'udp', 'tcp', 'dot', 'doh'];
 const random = seededRandom(7);
 const pick = <T>(xs: readonly T[]): T => xs[Math.floor(random() * xs.length)] as T;
-const NAMES = Array.from({ length: 50_000 }, (_, i) => `host${i}.example${i % 97}.com`);
-const CLIENTS = Array.from({ length: 65_536 }, (_, i) => `10.${(i >> 8) & 255}.${i & 255}.${(i * 7) & 255}`);
-const PSEUDONYMS = Array.from({ length: 65_536 }, (_, i) => `p${i.toString(36).padStart(21, 'x')}`);
+/**
+ * Flat strings, as the gateway's are (names decoded with `Buffer#toString`, addresses from the socket,
+ * pseudonyms from a digest): a template literal makes a V8 cons string (a rope), which every copy
+ * (structured clone, join) must flatten first and which no real record carries.
+ */
+const flat = (s: string): string => Buffer.from(s, 'latin1').toString('latin1');
+const NAMES = Array.from({ length: 50_000 }, (_, i) => flat(`host${i}.example${i % 97}.com`));
+const CLIENTS = Array.from({ length: 65_536 }, (_, i) =>
+  flat(`10.${(i >> 8) & 255}.${i & 255}.${(i * 7) & 255}`),
+);
+const PSEUDONYMS = Array.from({ length: 65_536 }, (_, i) => flat(`p${i.toString(36).padStart(21, 'x')}`));
 
 /** One record as src/dns/stages/record.ts makes it: one object literal, every field, declaration order. */
 export function syntheticRecord(i: number, now: number): DnsQueryRecord {

@@ -6,7 +6,8 @@
  * never inside `push`) or every `flushIntervalMs`. One sink write is in flight at a time.
  *
  * A failed batch goes to the spool and the sink rests `retryMs`, while everything waiting is parked
- * in the spool too; a slow sink's backlog (the ring at `spillAt` during a write) is parked as well.
+ * in the spool too; of a slow sink's backlog (the ring at `spillAt` during a write) the oldest
+ * part is parked, down to a write's worth below `spillAt`.
  * Only when the ring is full AND the spool is full or absent is a record dropped: counted, and
  * reported through `onDrop` at most once a second.
  *
@@ -15,34 +16,11 @@
  * backlog is parked is first copied to the spool head (a "shadow"); if the write then succeeds the
  * shadow is acknowledged, not replayed. Delivery is at least once across a crash (see spool.ts).
  */
+import { DropReport } from './drop-report.js';
 import { Ring } from './ring.js';
-import type { BatcherStats, BatchSpool, RecordSink } from './types.js';
+import type { BatcherConfig, BatcherStats, BatchSpool, RecordSink } from './types.js';
 
-/** Configuration of `createBatcher`. */
-export interface BatcherConfig<T> {
-  /** Capacity of the in-memory ring, in records. */
-  readonly maxQueue: number;
-  /** Records per sink write. */
-  readonly batchSize: number;
-  /**
-   * Records per sink write when more than `batchSize` wait (default `batchSize`): a backlog goes out
-   * in fewer, larger writes, so a busy node pays the per-write cost (a worker round trip, a commit)
-   * less often and catches up instead of spilling to the spool.
-   */
-  readonly maxBatch?: number | undefined;
-  /** Partial batches are written at least this often. */
-  readonly flushIntervalMs: number;
-  readonly sink: RecordSink<T>;
-  readonly spool?: BatchSpool<T> | undefined;
-  /** The clock for backoff and drop reports; defaults to `Date.now`. */
-  readonly now?: (() => number) | undefined;
-  /** Called at most once a second with the records dropped since the last call, and the total. */
-  readonly onDrop?: ((dropped: number, total: number) => void) | undefined;
-  /** How long a failed sink rests before it is tried again (default 1000 ms). */
-  readonly retryMs?: number | undefined;
-  /** Ring occupancy at which a slow sink's backlog is parked in the spool (default half of `maxQueue`). */
-  readonly spillAt?: number | undefined;
-}
+export type { BatcherConfig } from './types.js';
 
 /** The batcher's handle. */
 export interface Batcher<T> {
@@ -55,8 +33,6 @@ export interface Batcher<T> {
   stats(): BatcherStats;
 }
 
-const DROP_REPORT_MS = 1000;
-
 /** Builds a batcher in front of `config.sink`. */
 export function createBatcher<T>(config: BatcherConfig<T>): Batcher<T> {
   return new RecordBatcher(config);
@@ -67,20 +43,20 @@ class RecordBatcher<T> implements Batcher<T> {
   readonly #sink: RecordSink<T>;
   readonly #spool: BatchSpool<T> | undefined;
   readonly #now: () => number;
-  readonly #onDrop: ((dropped: number, total: number) => void) | undefined;
+  readonly #drops: DropReport;
   readonly #batchSize: number;
   readonly #maxBatch: number;
   readonly #retryMs: number;
   readonly #spillAt: number;
   readonly #timer: ReturnType<typeof setInterval>;
+  readonly #weight: ((item: T) => number) | undefined;
+  readonly #beforeFlush: (() => void) | undefined;
+  #queued = 0; // records (weights) in the ring
   #pushed = 0;
   #written = 0;
   #spooled = 0;
   #replayed = 0;
-  #dropped = 0;
   #sinkErrors = 0;
-  #unreported = 0;
-  #lastReport = Number.NEGATIVE_INFINITY;
   #inflight = 0; // records at the ring head being written (not shadowed in the spool)
   #inflightBatch: readonly T[] = [];
   #inflightInSpool = false; // the batch being written came from the spool, or has a shadow at its head
@@ -96,29 +72,36 @@ class RecordBatcher<T> implements Batcher<T> {
     this.#sink = config.sink;
     this.#spool = config.spool;
     this.#now = config.now ?? Date.now;
-    this.#onDrop = config.onDrop;
+    this.#drops = new DropReport(this.#now, config.onDrop);
     this.#batchSize = Math.max(1, config.batchSize);
     this.#maxBatch = Math.max(this.#batchSize, config.maxBatch ?? 0);
     this.#retryMs = config.retryMs ?? 1000;
     this.#spillAt = config.spillAt ?? Math.max(1, Math.floor(config.maxQueue / 2));
+    this.#weight = config.weight;
+    this.#beforeFlush = config.beforeFlush;
     this.#timer = setInterval(() => this.#tick(), config.flushIntervalMs);
     this.#timer.unref?.();
     if (this.#spoolPending()) this.#schedule(); // replay what a previous run left behind
   }
 
   push(record: T): void {
-    this.#pushed++;
+    const w = this.#weight === undefined ? 1 : this.#weight(record);
+    this.#pushed += w;
     if (this.#closed) {
-      this.#drop(1);
+      this.#drops.drop(w);
       return;
     }
     // Emergency path: a full ring is parked in the spool synchronously (amortised O(1) per record).
-    if (this.#ring.length === this.#ring.capacity && this.#spool !== undefined) this.#spill();
-    if (!this.#ring.push(record)) this.#drop(1);
-    else if (this.#ring.length - this.#inflight >= this.#batchSize) this.#schedule();
+    if (this.#ring.length === this.#ring.capacity && this.#spool !== undefined) this.#spill(this.#keep);
+    if (!this.#ring.push(record)) this.#drops.drop(w);
+    else {
+      this.#queued += w;
+      if (this.#ring.length - this.#inflight >= this.#batchSize) this.#schedule();
+    }
   }
 
   async flush(): Promise<void> {
+    if (!this.#closed) this.#guard(() => this.#beforeFlush?.());
     this.#flushAll = true;
     await this.#run();
     await this.#run(); // a drain already running may have stopped before it saw the flag
@@ -130,6 +113,7 @@ class RecordBatcher<T> implements Batcher<T> {
   }
 
   async #shutdown(): Promise<void> {
+    this.#guard(() => this.#beforeFlush?.());
     this.#closed = true;
     clearInterval(this.#timer);
     this.#retryAt = 0; // one last attempt even if the sink is resting
@@ -138,12 +122,13 @@ class RecordBatcher<T> implements Batcher<T> {
     if (this.#ring.length > 0) this.#spill();
     if (this.#ring.length > 0) {
       // No sink and no room in the spool: nothing else can hold them. Counted, never silent.
-      const lost = this.#ring.length;
-      this.#ring.discard(lost);
-      this.#drop(lost);
+      this.#ring.discard(this.#ring.length);
+      const lost = this.#queued;
+      this.#queued = 0;
+      this.#drops.drop(lost);
     }
     this.#guard(() => this.#spool?.sync());
-    if (this.#unreported > 0) this.#report(this.#now());
+    this.#drops.due(true);
   }
 
   stats(): BatcherStats {
@@ -152,14 +137,15 @@ class RecordBatcher<T> implements Batcher<T> {
       written: this.#written,
       spooled: this.#spooled,
       replayed: this.#replayed,
-      dropped: this.#dropped,
-      queued: this.#ring.length,
+      dropped: this.#drops.total,
+      queued: this.#queued,
       sinkErrors: this.#sinkErrors,
     };
   }
 
   #tick(): void {
-    if (this.#unreported > 0 && this.#now() - this.#lastReport >= DROP_REPORT_MS) this.#report(this.#now());
+    this.#drops.due();
+    this.#guard(() => this.#beforeFlush?.());
     this.#flushAll = true;
     void this.#run();
   }
@@ -170,7 +156,8 @@ class RecordBatcher<T> implements Batcher<T> {
     setImmediate(() => {
       this.#scheduled = false;
       if (this.#draining === null) void this.#run();
-      else if (this.#spool !== undefined && this.#ring.length >= this.#spillAt) this.#spill(); // slow sink
+      // A slow sink: park the oldest part of the backlog, so the ring has room again.
+      else if (this.#spool !== undefined && this.#ring.length >= this.#spillAt) this.#spill(this.#keep);
     });
   }
 
@@ -231,8 +218,9 @@ class RecordBatcher<T> implements Batcher<T> {
           this.#spool?.peek();
           this.#spool?.ack();
         });
-        this.#written += batch.length;
-        this.#replayed += batch.length;
+        const n = this.#sum(batch);
+        this.#written += n;
+        this.#replayed += n;
       }
       return;
     }
@@ -240,52 +228,62 @@ class RecordBatcher<T> implements Batcher<T> {
     this.#inflight = 0;
     this.#inflightBatch = [];
     if (ok) {
-      this.#ring.discard(n);
-      this.#written += n;
+      this.#discard(n, batch);
+      this.#written += this.#sum(batch);
     } else if (this.#append(batch)) {
-      this.#ring.discard(n);
+      this.#discard(n, batch);
     } // else: it stays at the ring head and is retried after the rest
   }
 
-  /** Parks the ring in the spool, oldest first, shadowing the batch in flight; stops when the spool is full. */
-  #spill(): void {
+  /**
+   * What a slow sink's ring keeps when it is parked (a spill stops there): only the excess goes to the
+   * spool, a write's worth at least, so that once the sink catches up it takes the rest from memory.
+   * (In a sustained overload every record passes through the spool either way: ordering.)
+   */
+  get #keep(): number {
+    return Math.max(0, Math.min(this.#spillAt, this.#ring.capacity) - this.#maxBatch);
+  }
+
+  /** Parks the ring in the spool, oldest first, down to `keep` items, shadowing the batch in flight. */
+  #spill(keep = 0): void {
     if (this.#spool === undefined) return;
     if (this.#inflight > 0) {
       if (!this.#append(this.#inflightBatch)) return;
-      this.#ring.discard(this.#inflight);
+      this.#discard(this.#inflight, this.#inflightBatch);
       this.#inflight = 0;
       this.#inflightBatch = [];
       this.#inflightInSpool = true;
     }
-    while (this.#ring.length > 0) {
-      const batch = this.#ring.peek(this.#maxBatch);
+    while (this.#ring.length > keep) {
+      const batch = this.#ring.peek(Math.min(this.#maxBatch, this.#ring.length - keep));
       if (!this.#append(batch)) return;
-      this.#ring.discard(batch.length);
+      this.#discard(batch.length, batch);
     }
+  }
+
+  /** Removes the ring's oldest `n` items, `batch` being those items. */
+  #discard(n: number, batch: readonly T[]): void {
+    this.#ring.discard(n);
+    this.#queued -= this.#sum(batch);
+  }
+
+  /** Records in `batch`. */
+  #sum(batch: readonly T[]): number {
+    const weight = this.#weight;
+    if (weight === undefined) return batch.length;
+    let n = 0;
+    for (const item of batch) n += weight(item);
+    return n;
   }
 
   #append(batch: readonly T[]): boolean {
     const ok = this.#guard(() => this.#spool?.append(batch)) === true;
-    if (ok) this.#spooled += batch.length;
+    if (ok) this.#spooled += this.#sum(batch);
     return ok;
   }
 
   #spoolPending(): boolean {
     return this.#spool !== undefined && this.#guard(() => this.#spool?.isEmpty()) === false;
-  }
-
-  #drop(n: number): void {
-    this.#dropped += n;
-    this.#unreported += n;
-    const now = this.#now();
-    if (now - this.#lastReport >= DROP_REPORT_MS) this.#report(now);
-  }
-
-  #report(now: number): void {
-    const n = this.#unreported;
-    this.#unreported = 0;
-    this.#lastReport = now;
-    this.#guard(() => this.#onDrop?.(n, this.#dropped));
   }
 
   /** Runs a spool or callback operation; an exception becomes `undefined` (push and drain never throw). */

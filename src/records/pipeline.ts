@@ -1,17 +1,28 @@
 /**
- * The records path of a node: a bounded batcher per record kind, spilling to a disk spool, into
- * the records database through a worker-thread sink (so a 5,000-row transaction never stalls the
- * data plane's event loop). Drops are counted and alarmed once a second.
+ * The records path of a node: per record kind, records are packed at push into chunks (sinks/chunk.ts:
+ * no record object outlives its push, so none is promoted by the GC), the chunks go through a bounded
+ * batcher, spilling to a disk spool, into the records database through a worker-thread sink (so a
+ * 10,000-row transaction never stalls the data plane's event loop). Drops are counted and alarmed
+ * once a second, in records.
  */
 import { join } from 'node:path';
-import { createBatcher } from './batcher.js';
+import { type Batcher, createBatcher } from './batcher.js';
 import type { RecordExporter } from './exporters/exporter.js';
+import {
+  CHUNK_ROWS,
+  type Chunker,
+  chunkRowCount,
+  dnsChunker,
+  flowChunker,
+  unpackDnsChunks,
+  unpackFlowChunks,
+} from './sinks/chunk.js';
+import type { PackedBatch, PackedTable } from './sinks/packed.js';
 import { recordsDbPath } from './sinks/sqlite.js';
 import { createWorkerSink } from './sinks/worker.js';
 import { createSpool } from './spool.js';
-import { dnsSpoolCodec, flowSpoolCodec } from './spool-codec.js';
-import type { SpoolCodec } from './spool-frame.js';
-import type { DnsQueryRecord, FlowRecord, RecordSink } from './types.js';
+import { chunkSpoolCodec } from './spool-codec.js';
+import type { BatcherStats, DnsQueryRecord, FlowRecord, RecordSink } from './types.js';
 
 /** A backlog is written up to this many records at a time (one transaction in the sink). */
 const MAX_BATCH = 10_000;
@@ -36,6 +47,8 @@ export interface RecordsConfig {
 export interface RecordsDatabase {
   readonly dns: RecordSink<DnsQueryRecord>;
   readonly flows: RecordSink<FlowRecord>;
+  /** Stores packed chunks of one table as they are; without it, chunks are unpacked for `dns`/`flows`. */
+  readonly chunks?: RecordSink<PackedBatch>;
   close(): Promise<void> | void;
 }
 
@@ -43,11 +56,8 @@ export interface RecordsDatabase {
  * Hands a stored batch to the exporters. They only queue it (bounded, O(1)) and send on a later
  * turn, so a slow or absent collector never holds up the sink, the spool or the data plane.
  */
-function exportBatch(
-  exporters: readonly RecordExporter[],
-  kind: 'dns' | 'flow',
-  batch: readonly unknown[],
-): void {
+function exportBatch(exporters: readonly RecordExporter[], kind: Kind, chunks: readonly PackedBatch[]): void {
+  const batch = kind === 'dns' ? unpackDnsChunks(chunks) : unpackFlowChunks(chunks);
   for (const e of exporters) {
     try {
       if (kind === 'dns') e.dns?.(batch as readonly DnsQueryRecord[]);
@@ -61,44 +71,90 @@ function exportBatch(
 /** Where the data plane pushes its records. */
 export interface Records {
   dns(r: DnsQueryRecord): void;
+  /**
+   * A DNS worker's packed batch (packed.ts `packDns`), queued as it is (no record objects on this
+   * thread): O(1), never throws. It may go ahead of records `dns` packed before it but not yet sent.
+   */
+  dnsPacked(p: PackedBatch): void;
   flow(r: FlowRecord): void;
-  stats(): {
-    dns: ReturnType<ReturnType<typeof createBatcher>['stats']>;
-    flow: ReturnType<ReturnType<typeof createBatcher>['stats']>;
-  };
+  stats(): { dns: BatcherStats; flow: BatcherStats };
+  close(): Promise<void>;
+}
+
+type Kind = 'dns' | 'flow';
+
+/** One record kind's path: a chunker in front of a batcher of chunks. */
+interface KindPath<T> {
+  push(r: T): void;
+  pushChunk(p: PackedBatch): void;
+  stats(): BatcherStats;
   close(): Promise<void>;
 }
 
 /** Opens the records database, the spools and the batchers. */
 export async function startRecords(c: RecordsConfig): Promise<Records> {
   const sink = c.sink ?? (await createWorkerSink({ path: recordsDbPath(c.dataDir) }));
-  const batcher = <T>(
-    kind: 'dns' | 'flow',
-    target: { write(b: readonly T[]): Promise<void> | void },
-    codec: SpoolCodec<T>,
-  ) =>
-    createBatcher<T>({
-      maxQueue: c.maxQueue,
-      batchSize: c.batchSize,
-      maxBatch: Math.max(c.batchSize, MAX_BATCH),
+  // Chunks no bigger than a batch, so a small `batchSize` still sends a batch as soon as it is full.
+  const rows = Math.max(1, Math.min(CHUNK_ROWS, c.batchSize));
+  const items = (records: number): number => Math.max(1, Math.ceil(records / rows));
+  const maxQueue = items(c.maxQueue);
+  const maxBatch = items(Math.max(c.batchSize, MAX_BATCH));
+  const path = <T>(kind: Kind, chunker: Chunker<T>, store: RecordSink<PackedBatch>): KindPath<T> => {
+    const table: PackedTable = kind === 'dns' ? 'dns_queries' : 'flows';
+    const seal = (): void => {
+      const p = chunker.seal();
+      if (p !== null) batcher.push(p);
+    };
+    const batcher: Batcher<PackedBatch> = createBatcher<PackedBatch>({
+      maxQueue,
+      batchSize: items(c.batchSize),
+      maxBatch,
       // A sink that is merely behind catches up from memory; only a nearly full ring is parked on disk
       // (the spool round trip costs the data plane's thread more than the wait).
-      spillAt: Math.max(Math.floor(c.maxQueue / 2), c.maxQueue - MAX_BATCH),
+      spillAt: Math.max(Math.floor(maxQueue / 2), maxQueue - maxBatch),
       flushIntervalMs: c.flushIntervalMs,
+      weight: (p) => p.rows,
+      beforeFlush: seal,
       sink: {
-        write: async (b) => {
-          await target.write(b);
-          c.onWritten?.(kind, b.length);
-          if (c.exporters) exportBatch(c.exporters, kind, b);
+        write: async (chunks) => {
+          await store.write(chunks);
+          c.onWritten?.(kind, chunkRowCount(chunks));
+          if (c.exporters && c.exporters.length > 0) exportBatch(c.exporters, kind, chunks);
         },
       },
-      spool: createSpool<T>({ dir: join(c.dataDir, 'spool', kind), maxBytes: c.spoolBytes, codec }),
+      spool: createSpool<PackedBatch>({
+        dir: join(c.dataDir, 'spool', kind),
+        maxBytes: c.spoolBytes,
+        codec: chunkSpoolCodec(table),
+      }),
       onDrop: (dropped, total) => c.onDrop(kind, dropped, total),
     });
-  const dns = batcher<DnsQueryRecord>('dns', sink.dns, dnsSpoolCodec);
-  const flow = batcher<FlowRecord>('flow', sink.flows, flowSpoolCodec);
+    return {
+      push: (r) => {
+        const full = chunker.add(r);
+        if (full !== null) batcher.push(full);
+      },
+      // Not sealing the chunk being filled first: that would make a small chunk per worker batch,
+      // and the ring's capacity is in chunks. Records of different threads have no order to keep.
+      pushChunk: (p) => batcher.push(p),
+      stats: () => {
+        const s = batcher.stats();
+        const pending = chunker.pending;
+        return { ...s, pushed: s.pushed + pending, queued: s.queued + pending };
+      },
+      close: () => batcher.close(),
+    };
+  };
+  const chunks = sink.chunks;
+  const dns = path('dns', dnsChunker(rows), chunks ?? { write: (b) => sink.dns.write(unpackDnsChunks(b)) });
+  const flow = path(
+    'flow',
+    flowChunker(rows),
+    chunks ?? { write: (b) => sink.flows.write(unpackFlowChunks(b)) },
+  );
   return {
     dns: (r) => dns.push(r),
+    dnsPacked: (p) => dns.pushChunk(p),
     flow: (r) => flow.push(r),
     stats: () => ({ dns: dns.stats(), flow: flow.stats() }),
     async close() {

@@ -89,6 +89,39 @@ export interface BatchSpool<T> {
   sync(): void;
 }
 
+/** Configuration of `createBatcher` (batcher.ts). */
+export interface BatcherConfig<T> {
+  /** Capacity of the in-memory ring, in records. */
+  readonly maxQueue: number;
+  /** Records per sink write. */
+  readonly batchSize: number;
+  /**
+   * Records per sink write when more than `batchSize` wait (default `batchSize`): a backlog goes out
+   * in fewer, larger writes, so a busy node pays the per-write cost (a worker round trip, a commit)
+   * less often and catches up instead of spilling to the spool.
+   */
+  readonly maxBatch?: number | undefined;
+  /** Partial batches are written at least this often. */
+  readonly flushIntervalMs: number;
+  readonly sink: RecordSink<T>;
+  readonly spool?: BatchSpool<T> | undefined;
+  /** The clock for backoff and drop reports; defaults to `Date.now`. */
+  readonly now?: (() => number) | undefined;
+  /** Called at most once a second with the records dropped since the last call, and the total. */
+  readonly onDrop?: ((dropped: number, total: number) => void) | undefined;
+  /** How long a failed sink rests before it is tried again (default 1000 ms). */
+  readonly retryMs?: number | undefined;
+  /** Ring occupancy at which a slow sink's backlog is parked in the spool (default half of `maxQueue`). */
+  readonly spillAt?: number | undefined;
+  /**
+   * Records an item holds (default 1), for the counters only: `maxQueue`, `batchSize`, `maxBatch` and
+   * `spillAt` stay in items. The records pipeline pushes packed chunks of many records (sinks/chunk.ts).
+   */
+  readonly weight?: ((item: T) => number) | undefined;
+  /** Called before each timed flush and before close drains, so a producer can push what it holds. */
+  readonly beforeFlush?: (() => void) | undefined;
+}
+
 /** Counters since the batcher was created (records, not batches). */
 export interface BatcherStats {
   readonly pushed: number;

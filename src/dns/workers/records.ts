@@ -73,7 +73,11 @@ export function createRecordPoster(o: RecordPosterOptions): RecordPoster {
   };
 }
 
-/** Main's end: the records of a packed batch again (cells in `packDns` order). */
+/**
+ * Main's end: the records of a packed batch again (cells in `packDns` order). The records path can
+ * take the batch as it is instead (`Records.dnsPacked`, records/pipeline.ts: a chunk, no record
+ * objects on main); this remains for callers that need the records.
+ */
 export function unpackDns(p: PackedBatch): DnsQueryRecord[] {
   const { values: v, strings: s } = p;
   const width = p.rows === 0 ? 0 : v.length / p.rows;

@@ -21,6 +21,7 @@ export function createDeferredPostgresSink(config: PostgresSinkConfig): RecordsD
   return {
     dns: { write: async (b) => (await open()).dns.write(b) },
     flows: { write: async (b) => (await open()).flows.write(b) },
+    chunks: { write: async (b) => (await open()).chunks.write(b) },
     async close() {
       if (closed) return;
       closed = true;

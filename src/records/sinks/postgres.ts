@@ -12,6 +12,8 @@
 import pg from 'pg';
 import { GatehouseError } from '../../core/errors.js';
 import type { DnsQueryRecord, FlowRecord, RecordQuery, RecordSink } from '../types.js';
+import { chunkRows } from './chunk.js';
+import { type PackedBatch, type RowSource, recordRows } from './packed.js';
 import { type ElementType, elementType, encodeArray } from './pg-arrays.js';
 import {
   DNS_COLUMNS,
@@ -43,6 +45,8 @@ export interface PostgresSinkConfig {
 export interface PostgresSink {
   readonly dns: RecordSink<DnsQueryRecord>;
   readonly flows: RecordSink<FlowRecord>;
+  /** Packed chunks of one table (chunk.ts), the records pipeline's path: bound without record objects. */
+  readonly chunks: RecordSink<PackedBatch>;
   /** DNS query records in the time range, oldest first. */
   query(q: RecordQuery): Promise<DnsQueryRecord[]>;
   /** Flow records in the time range, oldest first. */
@@ -136,18 +140,12 @@ async function inTransaction(pool: pg.Pool, work: (client: pg.PoolClient) => Pro
  * Rows `from`..`to` of a batch as one binary array per column (see pg-arrays.ts). Built before the
  * statement is queued, so that encoding the next chunk overlaps the server inserting the previous one.
  */
-function encodeColumns<T>(
-  batch: readonly T[],
-  from: number,
-  to: number,
-  types: readonly ElementType[],
-  put: (r: T, out: SqlValue[], at: number) => void,
-): Buffer[] {
+function encodeColumns(rows: RowSource, from: number, to: number, types: readonly ElementType[]): Buffer[] {
   const width = types.length;
   const row = new Array<SqlValue>(width).fill(null);
   const columns = Array.from({ length: width }, () => new Array<SqlValue>(to - from));
   for (let i = from; i < to; i++) {
-    put(batch[i] as T, row, 0);
+    rows.put(i, row, 0);
     for (let k = 0; k < width; k++) (columns[k] as SqlValue[])[i - from] = row[k] as SqlValue;
   }
   return columns.map((values, k) => encodeArray(types[k] as ElementType, values));
@@ -158,18 +156,17 @@ function encodeColumns<T>(
  * into statements sent one after another on one connection inside BEGIN/COMMIT, each next one
  * encoded while the server inserts the previous.
  */
-function batchInsert<T>(
+function batchInsert(
   pool: pg.Pool,
   table: Table,
-  put: (r: T, out: SqlValue[], at: number) => void,
   rowsPerInsert: number,
-): (batch: readonly T[]) => Promise<void> {
+): (batch: RowSource) => Promise<void> {
   const text = unnestInsertSql(table);
   const name = `gatehouse_insert_${table}`;
   const types = (table === 'dns_queries' ? DNS_COLUMNS : FLOW_COLUMNS).map(elementType);
-  const write = async (batch: readonly T[]): Promise<void> => {
+  const write = async (batch: RowSource): Promise<void> => {
     if (batch.length <= rowsPerInsert) {
-      await pool.query({ name, text, values: encodeColumns(batch, 0, batch.length, types, put) });
+      await pool.query({ name, text, values: encodeColumns(batch, 0, batch.length, types) });
       return;
     }
     await inTransaction(pool, async (client) => {
@@ -177,7 +174,7 @@ function batchInsert<T>(
       // next chunk is encoded while the server inserts the current one.
       let running: Promise<unknown> | null = null;
       for (let i = 0; i < batch.length; i += rowsPerInsert) {
-        const values = encodeColumns(batch, i, Math.min(batch.length, i + rowsPerInsert), types, put);
+        const values = encodeColumns(batch, i, Math.min(batch.length, i + rowsPerInsert), types);
         if (running !== null) await running;
         running = client.query({ name, text, values });
         running.catch(() => {}); // awaited below or in the next turn of the loop
@@ -199,8 +196,8 @@ function batchInsert<T>(
 }
 
 function buildSink(pool: pg.Pool, rowsPerInsert: number): PostgresSink {
-  const writeDns = batchInsert(pool, 'dns_queries', putDnsRow, rowsPerInsert);
-  const writeFlows = batchInsert(pool, 'flows', putFlowRow, rowsPerInsert);
+  const writeDns = batchInsert(pool, 'dns_queries', rowsPerInsert);
+  const writeFlows = batchInsert(pool, 'flows', rowsPerInsert);
   /** Runs a time-range select with the filters whose value is given, rows as arrays in column order. */
   const select = async (
     table: Table,
@@ -218,8 +215,15 @@ function buildSink(pool: pg.Pool, rowsPerInsert: number): PostgresSink {
     return (await pool.query<SqlValue[]>({ text, values, rowMode: 'array' })).rows;
   };
   return {
-    dns: { write: writeDns },
-    flows: { write: writeFlows },
+    dns: { write: (batch) => writeDns(recordRows(batch, putDnsRow)) },
+    flows: { write: (batch) => writeFlows(recordRows(batch, putFlowRow)) },
+    chunks: {
+      write: async (chunks) => {
+        const first = chunks[0];
+        if (first !== undefined)
+          await (first.table === 'dns_queries' ? writeDns : writeFlows)(chunkRows(chunks));
+      },
+    },
     query: async (q) =>
       (
         await select('dns_queries', q, [

@@ -10,7 +10,7 @@ import type { WorkerReply, WorkerRequest } from './worker.js';
 function handle(sink: SqliteSink, req: WorkerRequest): unknown {
   switch (req.op) {
     case 'write':
-      return sink.writePacked(req.packed);
+      return sink.writeChunks(req.chunks);
     case 'query':
       return sink.query(req.query);
     case 'queryFlows':

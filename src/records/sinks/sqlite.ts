@@ -14,7 +14,9 @@ import { dirname, join, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { GatehouseError } from '../../core/errors.js';
 import type { DnsQueryRecord, FlowRecord, RecordQuery, RecordSink } from '../types.js';
-import { type PackedBatch, packedRows, type RowSource, recordRows } from './packed.js';
+import { chunkRows } from './chunk.js';
+import type { PackedBatch, RowSource } from './packed.js';
+import { recordRows } from './packed.js';
 import {
   DNS_COLUMNS,
   dnsRecord,
@@ -48,8 +50,8 @@ export interface FlowQuery {
 export interface SqliteSink {
   readonly dns: RecordSink<DnsQueryRecord>;
   readonly flows: RecordSink<FlowRecord>;
-  /** Stores a batch packed by `packDns`/`packFlows` (the worker's path), in one transaction. */
-  writePacked(p: PackedBatch): void;
+  /** Stores packed chunks of one table (chunk.ts, packed.ts: the worker's path), in one transaction. */
+  writeChunks(chunks: readonly PackedBatch[]): void;
   /** DNS query records in the time range, oldest first. */
   query(q: RecordQuery): DnsQueryRecord[];
   queryFlows(q: FlowQuery): FlowRecord[];
@@ -134,7 +136,10 @@ function buildSink(db: Database.Database): SqliteSink {
   return {
     dns: { write: (batch) => writeDns(recordRows(batch, putDnsRow)) },
     flows: { write: (batch) => writeFlows(recordRows(batch, putFlowRow)) },
-    writePacked: (p) => (p.table === 'dns_queries' ? writeDns : writeFlows)(packedRows(p)),
+    writeChunks: (chunks) => {
+      const first = chunks[0];
+      if (first !== undefined) (first.table === 'dns_queries' ? writeDns : writeFlows)(chunkRows(chunks));
+    },
     query: (q) =>
       select('dns_queries', q, [
         ['qname', q.qname],

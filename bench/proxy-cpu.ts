@@ -71,10 +71,13 @@ const policy: CompiledPolicy = compilePolicy(
   now,
 );
 const quiet = { info() {}, warn() {}, error() {} };
+// One frozen identity per client address, as the gateway's identity map (identity/cidr-map.ts)
+// and lease index hand out: the proxy's judgement memo tells identities apart by object.
+const IDENTITY = Object.freeze({ isp: 'isp-a', groups: Object.freeze([]), subscriber: null });
 let recorded = 0;
 const proxy = createProxy({
   policy: () => policy,
-  identity: () => ({ isp: 'isp-a', groups: [], subscriber: null }),
+  identity: () => IDENTITY,
   lookup: async (name) => ({ addresses: ['127.0.0.1'], decision: evaluate(policy, { domain: name }) }),
   record: () => {
     recorded++;

@@ -22,7 +22,7 @@ function refuse(
   reportError(ctx, flow, kind, why);
   const bytes = errorResponse(status, why);
   flow.bytesDown += bytes.length;
-  finish(client.socket, bytes);
+  finish(client.socket, bytes, flow);
 }
 
 /** Serves a CONNECT whose head was read; `rest` is what the client sent after it. */
@@ -45,7 +45,7 @@ export async function openTunnel(
     // The tunnel is refused with the disclosure itself: a 451 as the answer to CONNECT.
     const bytes = blockedFor(ctx, head, j.decision, true);
     flow.bytesDown += bytes.length;
-    finish(client.socket, bytes);
+    finish(client.socket, bytes, flow);
     return;
   }
   if (j.unresolved)

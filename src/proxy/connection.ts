@@ -7,8 +7,10 @@ import type { Decision } from '../core/decision.js';
 import type { JudgeContext } from './decide.js';
 import type { DestinationClassifier } from './destination-class.js';
 import { Flow } from './flow.js';
+import { sweepClock } from './head-deadline.js';
 import type { RequestHead } from './http-head.js';
-import type { LiveTable } from './live.js';
+import type { JudgementMemo } from './judgement-memo.js';
+import { LINGER_MS, type LiveTable } from './live.js';
 import type { OriginPool } from './origin-pool.js';
 import type { RedirectReader } from './original-destination.js';
 import { blockedResponse, orderOf, wantsJson } from './respond.js';
@@ -21,6 +23,8 @@ export interface ProxyContext {
   readonly now: () => number;
   readonly live: LiveTable;
   readonly throttles: ThrottleRegistry;
+  /** Recent reusable judgements of plaintext requests, shared by every client connection. */
+  readonly judgements: JudgementMemo;
   /** Idle plaintext-HTTP origin connections, shared by every client connection. */
   readonly pool: OriginPool;
   readonly via: string;
@@ -57,14 +61,22 @@ export function reportError(ctx: ProxyContext, flow: Flow, kind: ProxyErrorKind,
   ctx.deps.logger[level]({ flow: flow.id, listener: flow.listener, kind }, message);
 }
 
-/** Ends `socket` after `bytes` are written; destroys it if the peer has not closed within a second. */
-export function finish(socket: Socket, bytes?: Buffer): void {
+/**
+ * Ends `socket` after `bytes` are written (RFC 9112 §9.6: half-close, then let the client close
+ * its side); destroys it if the peer has not closed within LINGER_MS. With its `flow`, the live
+ * table's sweep keeps that limit; without one (a refused connection), a timer of its own does.
+ */
+export function finish(socket: Socket, bytes?: Buffer, flow?: Flow): void {
   if (socket.destroyed) return;
   if (bytes !== undefined && socket.writable) socket.end(bytes);
   else socket.end();
+  if (flow !== undefined) {
+    if (flow.finishedAt === 0) flow.finishedAt = sweepClock();
+    return;
+  }
   // Cleared at close (the usual case, well within the second): a closed socket is not kept
-  // reachable for a second by its timer, which matters at thousands of connections a second.
-  const timer = setTimeout(destroyLater, 1000, socket).unref();
+  // reachable for a second by its timer.
+  const timer = setTimeout(destroyLater, LINGER_MS, socket).unref();
   socket.once('close', () => clearTimeout(timer));
 }
 
@@ -84,7 +96,7 @@ export function admit(
   socket: Socket,
   refuse: (socket: Socket) => void,
 ): Flow | null {
-  const { metrics, settings } = ctx.deps;
+  const { metrics } = ctx.deps;
   // A client error is its connection's end, never the process's.
   socket.on('error', ignore);
   const address = socket.remoteAddress ?? '';
@@ -101,8 +113,9 @@ export function admit(
   const flow = new Flow(kind, address, ctx.deps.identity(address), ctx.now(), ctx.throttles);
   ctx.live.add(flow);
   metrics.active(kind, 1);
+  flow.client = socket;
   flow.terminate = () => socket.destroy();
-  socket.setTimeout(settings.idleTimeoutMs, () => flow.onIdle());
+  // No socket.setTimeout: the live table's sweep finds idle connections (LiveTable.sweep).
   socket.once('close', () => {
     ctx.live.remove(flow);
     ctx.live.leave(address);

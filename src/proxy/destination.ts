@@ -50,14 +50,14 @@ export async function judgeTarget(
   const jc = judgeContext(ctx, flow);
   const lookedUp = memo?.memo.now() ?? 0;
   const judgement = await judge(jc, target.host, target.hostIsName, target.url);
-  memo?.memo.set(jc.policy, jc.time, lookedUp, memo.key, judgement);
+  memo?.memo.set(jc.policy, flow.identity, jc.time, lookedUp, memo.key, judgement);
   return { judgement, port: target.port };
 }
 
 /**
  * Judges a plaintext request's destination (its Host and URL; the explicit proxy dials the
  * request's port, a transparent listener its configured one): at once, with no promise, when
- * the connection's memo holds the judgement (judgement-memo.ts), else through `judgeTarget`.
+ * the proxy's memo holds the judgement (judgement-memo.ts), else through `judgeTarget`.
  */
 export function judgeRequest(
   ctx: ProxyContext,
@@ -84,7 +84,7 @@ function memoised(
   key: MemoKey,
 ): Routed | null {
   if (flow.redirect !== null || target.host === null) return null;
-  const judgement = memo.get(ctx.deps.policy(), ctx.now(), key);
+  const judgement = memo.get(ctx.deps.policy(), flow.identity, ctx.now(), key);
   if (judgement === null) return null;
   flow.port = target.port;
   return { judgement, port: target.port };

@@ -71,16 +71,15 @@ export interface DialFailure {
   readonly message: string;
 }
 
-/** Dials a plaintext-HTTP origin as a poolable link (`idleTimeoutMs`: its socket's inactivity timeout). */
+/** Dials a plaintext-HTTP origin as a poolable link. */
 export async function dialLink(
   addresses: readonly string[],
   port: number,
   connectTimeoutMs: number,
-  idleTimeoutMs: number,
 ): Promise<OriginLink | DialFailure> {
   const reads = new LinkReads();
   const r = await dial(addresses, port, connectTimeoutMs, reads.onread);
-  if (r.ok) return new OriginLink(r.socket, r.address, port, idleTimeoutMs, reads);
+  if (r.ok) return new OriginLink(r.socket, r.address, port, reads);
   const message = `connecting to the origin on port ${port} failed: ${r.message}`;
   return r.timeout
     ? { status: 504, kind: 'origin-timeout', message }

@@ -2,11 +2,14 @@
  * One proxied connection: who, where, the decision in force, the throttle it draws from, and
  * the counters its flow record is made of. The listener fills it; the live table re-judges it.
  */
+
+import type { Socket } from 'node:net';
 import { type Action, type Decision, NO_DECISION } from '../core/decision.js';
 import type { Identity } from '../identity/cidr-map.js';
 import type { FlowListener, FlowRecord } from '../records/types.js';
 import type { DestinationFacts } from './decide.js';
 import { mostRestrictive } from './decide.js';
+import type { HeadDeadline } from './head-deadline.js';
 import type { Redirect } from './original-destination.js';
 import type { FairShare, ThrottleRegistry } from './throttle.js';
 import type { ListenerKind, LiveConnection } from './types.js';
@@ -48,6 +51,15 @@ export class Flow {
   terminate: () => void = () => {};
   /** The client connection was idle for idleTimeoutMs (set by the listener; default: terminate). */
   onIdle: () => void = () => this.terminate();
+  /** The client socket (set by `admit`): the sweep reads its bytes and ends a lingering close. */
+  client: Socket | null = null;
+  /** The head or hello deadline the sweep checks, while the listener has one. */
+  deadline: HeadDeadline | null = null;
+  /** The sweep's idle bookkeeping: bytes seen either way at its last look, and when they changed. */
+  seenBytes = -1;
+  seenAt = 0;
+  /** When `finish` half-closed the client (sweepClock); 0 before. */
+  finishedAt = 0;
   #up: FairShare | null = null;
   #down: FairShare | null = null;
   #key: string | null = null;
@@ -74,10 +86,14 @@ export class Flow {
     return direction === 'up' ? this.#up : this.#down;
   }
 
-  /** Registers a channel to hear about throttle changes; returns the unregister function. */
-  watch(listener: ThrottleListener): () => void {
+  /** Registers a channel to hear about throttle changes (while it waits for tokens). */
+  watch(listener: ThrottleListener): void {
     this.#listeners.add(listener);
-    return () => this.#listeners.delete(listener);
+  }
+
+  /** Undoes `watch`. */
+  unwatch(listener: ThrottleListener): void {
+    this.#listeners.delete(listener);
   }
 
   /** Sets the decision in force, attaching or detaching the throttle it orders. */
@@ -99,7 +115,8 @@ export class Flow {
     this.#up = key === null ? null : this.#throttles.acquire(`${key}|up`, rate);
     this.#down = key === null ? null : this.#throttles.acquire(`${key}|down`, rate);
     if (key !== null) this.throttled = true;
-    for (const l of this.#listeners) l.rethrottle();
+    // A copy: a channel told may unregister and register again, which a live Set would revisit.
+    for (const l of [...this.#listeners]) l.rethrottle();
     if (old !== null) this.#release(old);
   }
 

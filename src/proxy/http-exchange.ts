@@ -4,8 +4,8 @@
  * only to find where it ends (RFC 9112 §6.3), so both connections can persist.
  *
  * Cheap per request: the response head goes out in the same write as the body bytes that came
- * with it, and the wait for a response head is the origin socket's own inactivity timeout (set
- * once per socket), not a timer per request.
+ * with it, and the wait for a response head is the client connection's idle limit, kept by the
+ * proxy's one sweep (`idle()`), not a timer per request or a socket timeout re-armed per read.
  */
 import type { Flow } from './flow.js';
 import { BodyFramer, type Framing } from './framing.js';
@@ -73,13 +73,17 @@ export class Exchange {
     o.link.onData = (c) => this.#fromOrigin(c);
     o.link.onEnd = () => this.#originEnded();
     o.link.onClose = () => this.#originEnded();
-    // The origin socket's inactivity timeout is responseTimeoutMs: before a response head it is
-    // a 504; mid-response the socket is destroyed, as an idle relay is.
-    o.link.onTimeout = () => {
-      if (this.#reader !== null)
-        this.#fail(504, `the origin did not answer within ${o.responseTimeoutMs} ms`);
-      else o.link.socket.destroy();
-    };
+  }
+
+  /**
+   * Nothing moved either way for responseTimeoutMs (the session's idle limit): before a response
+   * head it is a 504; mid-response the origin is dropped, as an idle relay is (the client too).
+   */
+  idle(): void {
+    if (this.#over) return;
+    if (this.#reader !== null)
+      this.#fail(504, `the origin did not answer within ${this.#o.responseTimeoutMs} ms`);
+    else this.#fail(null, `the exchange was idle for ${this.#o.responseTimeoutMs} ms`);
   }
 
   /** Sends the request head; the body follows through `requestData`. */

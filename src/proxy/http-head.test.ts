@@ -314,6 +314,39 @@ describe('incremental reading', () => {
       expect(stripRest(r)).toEqual(stripRest(parseRequestHead(bytes)));
     }
   });
+
+  test('one reader, reset between heads (split, refused or whole), reads each as a new one would', () => {
+    const reader = new RequestHeadReader({ maxHeadBytes: 512 });
+    const inputs = [...REQUEST_HEADS, `GET / HTTP/1.1\r\nx: ${'a'.repeat(600)}\r\n\r\n`, 'BAD\r\n\r\n'];
+    for (const text of [...inputs, ...inputs]) {
+      const bytes = Buffer.from(text, 'latin1');
+      const half = bytes.length >> 1;
+      reader.reset();
+      const first = reader.push(bytes.subarray(0, half));
+      const r: HttpHeadResult = first.state === 'need-more' ? reader.push(bytes.subarray(half)) : first;
+      expect(stripRest(r)).toEqual(stripRest(parseRequestHead(bytes, { maxHeadBytes: 512 })));
+    }
+  });
+
+  test('a reader remembering its last request line and Host reads mutated heads as a new one would', () => {
+    const reader = new RequestHeadReader();
+    const bytes = ['\r', '\n', ' ', ':', '/', '.', 'A', '0', '@', '\x7f', '\xe9'];
+    let seed = 11;
+    const next = () => {
+      seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+      return seed;
+    };
+    for (let i = 0; i < 20_000; i++) {
+      const base = REQUEST_HEADS[next() % REQUEST_HEADS.length];
+      // Every other head unchanged, so remembered lines are hit as well as missed.
+      const at = next() % Math.min(base.length, 80);
+      const text =
+        i % 2 === 0 ? base : base.slice(0, at) + bytes[next() % bytes.length] + base.slice(at + (next() % 2));
+      const buf = Buffer.from(text, 'latin1');
+      reader.reset();
+      expect(stripRest(reader.push(buf)), JSON.stringify(text)).toEqual(stripRest(parseRequestHead(buf)));
+    }
+  });
 });
 
 function stripRest(r: HttpHeadResult) {

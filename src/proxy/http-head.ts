@@ -6,8 +6,9 @@
  * Leniency, decided: one bare LF ends a line (RFC 9112 §2.2 MAY; option `bareLf`, on by
  * default, because the forwarded head is rewritten with CRLF, leaving nothing to smuggle); a bare
  * CR is refused. Empty lines before the request line are skipped (RFC 9112 §2.2 SHOULD).
- * Near 500 lines: the request line, fields, authority rules and framing share private tables;
- * the authority rules are the natural next split.
+ * Over 500 lines: the request line, fields, authority rules, framing and the per-reader memory
+ * of the last request line and Host share private types and tables (`Failure`, `TCHAR`,
+ * `Authority`); the authority rules are the natural next split.
  */
 import { Buffer } from 'node:buffer';
 import { formatIPv6, parseIPv4, parseIPv6 } from '../core/net/address.js';
@@ -119,9 +120,23 @@ function limitsOf(o: HttpHeadOptions): Limits {
   return { maxHeadBytes: o.maxHeadBytes ?? 16384, maxHeaders: o.maxHeaders ?? 100, bareLf: o.bareLf ?? true };
 }
 
+/**
+ * The last request line and Host value a reader parsed, and what they parsed to. A kept-alive
+ * client repeats them (one site, often one target), and both parses are pure functions of the
+ * text, so an equal text is answered from here: the regular expressions and the name checks run
+ * once per connection instead of once per request. The results are never changed once made.
+ */
+class Recent {
+  line = '';
+  request: RequestLine | Failure | null = null;
+  host = '';
+  authority: Authority | Failure | null = null;
+}
+
 /** Incremental reader: push chunks until the state is no longer `need-more`. */
 export class RequestHeadReader {
   readonly #limits: Limits;
+  readonly #recent = new Recent();
   #result: HttpHeadResult = NEED_MORE;
   readonly #chunks: Buffer[] = [];
   #total = 0;
@@ -133,6 +148,18 @@ export class RequestHeadReader {
 
   constructor(options: HttpHeadOptions = {}) {
     this.#limits = limitsOf(options);
+  }
+
+  /** Ready for the next head on the same connection, as a new reader with the same options. */
+  reset(): void {
+    this.#result = NEED_MORE;
+    this.#chunks.length = 0;
+    this.#total = 0;
+    this.#skip = 0;
+    this.#started = false;
+    this.#lineLen = 0;
+    this.#lastCr = false;
+    this.#firstLine = true;
   }
 
   /** Feeds the next chunk; once a final state is reached it is returned for every later push. */
@@ -148,7 +175,7 @@ export class RequestHeadReader {
     }
     const whole = this.#chunks.length === 0 ? b : Buffer.concat([...this.#chunks, b.subarray(0, end)]);
     this.#chunks.length = 0;
-    this.#result = finish(whole, this.#skip, this.#total + end, this.#limits, b.subarray(end));
+    this.#result = finish(whole, this.#skip, this.#total + end, this.#limits, b.subarray(end), this.#recent);
     return this.#result;
   }
 
@@ -198,8 +225,15 @@ export function parseRequestHead(bytes: Uint8Array, options: HttpHeadOptions = {
   return new RequestHeadReader(options).push(bytes);
 }
 
-function finish(b: Buffer, start: number, end: number, limits: Limits, rest: Uint8Array): HttpHeadResult {
-  const head = parseHead(b, start, end, limits);
+function finish(
+  b: Buffer,
+  start: number,
+  end: number,
+  limits: Limits,
+  rest: Uint8Array,
+  recent: Recent,
+): HttpHeadResult {
+  const head = parseHead(b, start, end, limits, recent);
   return 'state' in head ? head : { state: 'done', head, bytesConsumed: end, rest };
 }
 
@@ -215,10 +249,21 @@ function lineAt(b: Buffer, from: number, end: number, bareLf: boolean): [number,
   return [stop, lf + 1];
 }
 
-function parseHead(b: Buffer, start: number, end: number, limits: Limits): RequestHead | Failure {
+function parseHead(
+  b: Buffer,
+  start: number,
+  end: number,
+  limits: Limits,
+  recent: Recent,
+): RequestHead | Failure {
   const line = lineAt(b, start, end, limits.bareLf);
   if (!Array.isArray(line)) return line;
-  const request = requestLine(b.toString('latin1', start, line[0]));
+  const text = b.toString('latin1', start, line[0]);
+  if (recent.request === null || text !== recent.line) {
+    recent.line = text;
+    recent.request = requestLine(text);
+  }
+  const request = recent.request;
   if ('state' in request) return request;
   const headers: [string, string][] = [];
   let p = line[1];
@@ -234,7 +279,7 @@ function parseHead(b: Buffer, start: number, end: number, limits: Limits): Reque
     headers.push(field);
     p = l[1];
   }
-  return semantics(request, headers);
+  return semantics(request, headers, recent);
 }
 
 /** RFC 9112 §5.1: field-name ":" OWS field-value OWS, with no whitespace before the colon. */
@@ -422,12 +467,16 @@ function gather(headers: ReadonlyArray<readonly [string, string]>): Fields {
   return f;
 }
 
-function semantics(r: RequestLine, headers: [string, string][]): RequestHead | Failure {
+function semantics(r: RequestLine, headers: [string, string][], recent: Recent): RequestHead | Failure {
   const f = gather(headers);
   // RFC 9112 §3.2: more than one Host line, an invalid one, or none in HTTP/1.1 → 400.
   if (f.hosts > 1) return fail('duplicate-host');
   if (f.hosts === 0 && r.version === '1.1') return fail('missing-host');
-  const fromHost = f.host !== '' ? parseAuthority(f.host, false) : null;
+  if (f.host !== '' && (recent.authority === null || f.host !== recent.host)) {
+    recent.host = f.host;
+    recent.authority = parseAuthority(f.host, false);
+  }
+  const fromHost = f.host !== '' ? (recent.authority as Authority | Failure) : null;
   if (fromHost !== null && 'state' in fromHost) return fromHost;
   // RFC 9112 §3.2.2: with an absolute-form (or authority-form) target the proxy ignores Host and
   // replaces it with the target's authority, so the host judged is the host forwarded.

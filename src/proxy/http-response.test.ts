@@ -54,6 +54,14 @@ describe('ResponseHeadReader', () => {
     { name: 'NUL in value', text: 'HTTP/1.1 200 OK\r\nx-a: b\0c\r\n\r\n' },
     { name: 'bad status line', text: 'HTTP/2 200 OK\r\n\r\n' },
     { name: 'three-digit status only', text: 'HTTP/1.1 20 OK\r\n\r\n' },
+    { name: 'four-digit status', text: 'HTTP/1.1 2000 OK\r\n\r\n' },
+    { name: 'empty reason', text: 'HTTP/1.1 200 \r\n\r\n' },
+    { name: 'reason with spaces', text: 'HTTP/1.0 503 Service  Unavailable \r\n\r\n' },
+    { name: 'two-digit minor version', text: 'HTTP/1.10 200 OK\r\n\r\n' },
+    { name: 'lowercase version', text: 'http/1.1 200 OK\r\n\r\n' },
+    { name: 'tab after the version', text: 'HTTP/1.1\t200 OK\r\n\r\n' },
+    { name: 'CR in the reason', text: 'HTTP/1.1 200 O\rK\r\n\r\n' },
+    { name: 'non-ASCII digits', text: 'HTTP/1.1 2\xb20 OK\r\n\r\n' },
     { name: 'incomplete', text: 'HTTP/1.1 200 OK\r\nx-a: b\r\n' },
   ])('$name: as the split-based parser read it', ({ text }) => {
     expect(outcome(text)).toEqual(oracle(text));

@@ -60,13 +60,33 @@ for (const c of "!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKL
   TCHAR[c.charCodeAt(0)] = 1;
 const CTL_IN_VALUE = /[\0\r\n]/;
 
+const DIGIT_0 = 0x30;
+const isDigit = (c: number) => c >= DIGIT_0 && c <= DIGIT_0 + 9;
+
+/**
+ * RFC 9112 §4: status-line = HTTP-version SP status-code SP [ reason-phrase ], read as
+ * /^HTTP\/1\.(\d) (\d{3})(?: (.*))?$/ reads it (a reason without a CR), without the RegExp: per
+ * response, it cost more than the rest of the head. [minor version, status, reason], or null.
+ */
+function statusLine(line: string): [number, number, string] | null {
+  if (line.length < 12 || !line.startsWith('HTTP/1.') || line.charCodeAt(8) !== 0x20) return null;
+  const minor = line.charCodeAt(7);
+  const a = line.charCodeAt(9);
+  const b = line.charCodeAt(10);
+  const c = line.charCodeAt(11);
+  if (!isDigit(minor) || !isDigit(a) || !isDigit(b) || !isDigit(c)) return null;
+  const status = (a - DIGIT_0) * 100 + (b - DIGIT_0) * 10 + (c - DIGIT_0);
+  if (line.length === 12) return [minor - DIGIT_0, status, ''];
+  if (line.charCodeAt(12) !== 0x20 || line.includes('\r', 13)) return null;
+  return [minor - DIGIT_0, status, line.slice(13)];
+}
+
 // Lines end at LF, a CR before it dropped (as split(/\r?\n/) would); one pass, no line array.
 function parseHead(text: string): ResponseHead | string {
   let eol = text.indexOf('\n');
-  const status = /^HTTP\/1\.(\d) (\d{3})(?: (.*))?$/.exec(lineOf(text, 0, eol < 0 ? text.length : eol));
-  // RFC 9112 §4: status-line = HTTP-version SP status-code SP [ reason-phrase ]
-  if (status === null)
-    return `bad status line "${lineOf(text, 0, eol < 0 ? text.length : eol).slice(0, 64)}"`;
+  const first = lineOf(text, 0, eol < 0 ? text.length : eol);
+  const status = statusLine(first);
+  if (status === null) return `bad status line "${first.slice(0, 64)}"`;
   const headers: [string, string][] = [];
   const connection: string[] = [];
   while (eol >= 0) {
@@ -89,9 +109,9 @@ function parseHead(text: string): ResponseHead | string {
     if (name === 'connection') for (const t of value.split(',')) connection.push(t.trim().toLowerCase());
   }
   return {
-    version: status[1] === '0' ? '1.0' : '1.1',
-    status: Number(status[2]),
-    reason: status[3] ?? '',
+    version: status[0] === 0 ? '1.0' : '1.1',
+    status: status[1],
+    reason: status[2],
     headers,
     connection,
   };

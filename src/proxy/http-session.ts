@@ -14,7 +14,6 @@ import { HeadDeadline } from './head-deadline.js';
 import { HeldBytes } from './held-bytes.js';
 import { Exchange, type ExchangeResult } from './http-exchange.js';
 import { formatOriginHead, type RequestHead, RequestHeadReader } from './http-head.js';
-import { JudgementMemo } from './judgement-memo.js';
 import type { OriginLink } from './origin-pool.js';
 import { HOLD, Valve } from './relay.js';
 import { errorResponse } from './respond.js';
@@ -34,14 +33,14 @@ export class HttpSession {
   readonly #flow: Flow;
   readonly #explicit: boolean;
   #phase: Phase = 'head';
-  #reader: RequestHeadReader;
+  // One reader per connection, reset for each head.
+  readonly #reader: RequestHeadReader;
   readonly #deadline: HeadDeadline;
   #origin: OriginLink | null = null;
   #exchange: Exchange | null = null;
   #forwarded: Forwarded | null = null;
   readonly #held = new HeldBytes();
   #clientEnded = false;
-  readonly #memo = new JudgementMemo();
   readonly #onData = (chunk: Buffer) => this.#data(chunk);
 
   constructor(ctx: ProxyContext, client: Socket, flow: Flow, explicit: boolean) {
@@ -50,11 +49,14 @@ export class HttpSession {
     this.#valve = new Valve(client);
     this.#flow = flow;
     this.#explicit = explicit;
-    this.#reader = this.#newReader();
+    this.#reader = new RequestHeadReader({ maxHeadBytes: ctx.deps.settings.maxHeaderBytes });
     flow.terminate = () => this.#destroy();
-    // While an exchange runs its own timers decide (504, origin idle); otherwise idle means close.
+    // Nothing moved either way for idleTimeoutMs (LiveTable.sweep): an exchange awaiting its
+    // response head answers 504, any other exchange or an idle connection closes. While being
+    // judged (a lookup, a dial) the lookup's and connectTimeoutMs's own limits decide.
     flow.onIdle = () => {
-      if (this.#exchange === null && this.#phase !== 'busy') this.#destroy();
+      if (this.#exchange !== null) this.#exchange.idle();
+      else if (this.#phase !== 'busy') this.#destroy();
     };
     client.on('data', this.#onData);
     client.on('end', () => this.#ended());
@@ -66,16 +68,13 @@ export class HttpSession {
       if (this.#phase === 'head')
         this.#fail(408, `the request head did not arrive within ${ms} ms`, 'head-timeout');
     });
+    flow.deadline = this.#deadline;
     this.#deadline.arm();
   }
 
   // A method, not a field read: TypeScript would keep a narrowing across an await.
   #isClosed(): boolean {
     return this.#phase === 'closed';
-  }
-
-  #newReader(): RequestHeadReader {
-    return new RequestHeadReader({ maxHeadBytes: this.#ctx.deps.settings.maxHeaderBytes });
   }
 
   #data(chunk: Buffer): void {
@@ -134,7 +133,7 @@ export class HttpSession {
       this.#client.off('data', this.#onData);
       openTunnel(this.#ctx, this.#flow, this.#valve, head, rest).catch(this.#internal);
     } else {
-      const routed = judgeRequest(this.#ctx, this.#flow, head, this.#explicit, this.#memo);
+      const routed = judgeRequest(this.#ctx, this.#flow, head, this.#explicit, this.#ctx.judgements);
       if (!(routed instanceof Promise)) this.#judged(head, rest, routed);
       else
         routed
@@ -173,7 +172,7 @@ export class HttpSession {
     this.#flow.bytesDown += bytes.length;
     if (close) {
       this.#phase = 'closed';
-      finish(this.#client, bytes);
+      finish(this.#client, bytes, this.#flow);
       return;
     }
     this.#client.write(bytes);
@@ -182,8 +181,7 @@ export class HttpSession {
 
   // A new origin connection (the pool had none, or a retry); a retry counts its head once, as sent.
   async #connect(f: Forwarded, rest: Buffer, bytesUpBefore?: number): Promise<void> {
-    const { connectTimeoutMs, idleTimeoutMs } = this.#ctx.deps.settings;
-    const r = await dialLink(f.addresses, f.port, connectTimeoutMs, idleTimeoutMs);
+    const r = await dialLink(f.addresses, f.port, this.#ctx.deps.settings.connectTimeoutMs);
     if (!('socket' in r)) this.#fail(r.status, r.message, r.kind);
     else if (this.#isClosed()) r.socket.destroy();
     else {
@@ -233,7 +231,7 @@ export class HttpSession {
     }
     if (r.clientClose || this.#clientEnded) {
       this.#phase = 'closed';
-      finish(this.#client);
+      finish(this.#client, undefined, this.#flow);
     } else this.#next();
   }
 
@@ -261,7 +259,7 @@ export class HttpSession {
   // Ready for the next request on this connection (RFC 9112 §9.3 persistence).
   #next(): void {
     this.#phase = 'head';
-    this.#reader = this.#newReader();
+    this.#reader.reset();
     this.#valve.release(HOLD.judge | HOLD.pipeline);
     for (const chunk of this.#held.take(EMPTY)) this.#data(chunk);
   }
@@ -272,7 +270,7 @@ export class HttpSession {
     if (this.#phase === 'head') {
       this.#phase = 'closed';
       this.#deadline.stop();
-      finish(this.#client);
+      finish(this.#client, undefined, this.#flow);
     }
   }
 
@@ -285,7 +283,7 @@ export class HttpSession {
     this.#origin?.socket.destroy();
     const bytes = errorResponse(status, message);
     this.#flow.bytesDown += bytes.length;
-    finish(this.#client, bytes);
+    finish(this.#client, bytes, this.#flow);
   }
 
   #destroy(): void {

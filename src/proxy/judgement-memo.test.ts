@@ -5,9 +5,10 @@ import { UNKNOWN_IDENTITY } from '../identity/cidr-map.js';
 import { type CompiledPolicy, compilePolicy } from '../policy/compile.js';
 import { evaluate } from '../policy/evaluate.js';
 import { type Judgement, judge } from './decide.js';
-import { JudgementMemo, LOOKUP_REUSE_MS, type MemoKey } from './judgement-memo.js';
+import { JudgementMemo, LOOKUP_REUSE_MS, MAX_PER_IDENTITY, type MemoKey } from './judgement-memo.js';
 
 const HOUR = 3_600_000;
+const ID = UNKNOWN_IDENTITY;
 const policy = compilePolicy(
   [
     withTargets(makeOrder(1), ['blocked.test']),
@@ -122,10 +123,10 @@ describe('JudgementMemo', () => {
     let now = 5000;
     const memo = new JudgementMemo(() => now);
     const j = await judged(policy, first[0], first[1], T0);
-    memo.set(policy, T0, memo.now(), key(...first), j);
+    memo.set(policy, ID, T0, memo.now(), key(...first), j);
     now += clock;
     const p = newPolicy ? compilePolicy([withTargets(makeOrder(1), ['x.test'])], T0) : policy;
-    const got = memo.get(p, T0 + later, key(...next));
+    const got = memo.get(p, ID, T0 + later, key(...next));
     expect(got !== null).toBe(hit);
     if (got === null) return;
     // A hit is exactly what judging afresh answers, with this request's URL in its facts.
@@ -135,17 +136,45 @@ describe('JudgementMemo', () => {
 
   test('facts name the URL of the request that used the memo', async () => {
     const memo = new JudgementMemo(() => 0);
-    memo.set(policy, T0, 0, key('plain.test', '/a'), await judged(policy, 'plain.test', '/a', T0));
-    expect(memo.get(policy, T0, key('plain.test', '/b'))?.facts.url).toBe('http://plain.test/b');
-    expect(memo.get(policy, T0, { ...key('plain.test', '/b'), port: 8080 })).toBeNull();
-    expect(memo.get(policy, T0, { ...key('plain.test', '/b'), url: null })).toBeNull();
+    memo.set(policy, ID, T0, 0, key('plain.test', '/a'), await judged(policy, 'plain.test', '/a', T0));
+    expect(memo.get(policy, ID, T0, key('plain.test', '/b'))?.facts.url).toBe('http://plain.test/b');
+    expect(memo.get(policy, ID, T0, { ...key('plain.test', '/b'), port: 8080 })).toBeNull();
+    expect(memo.get(policy, ID, T0, { ...key('plain.test', '/b'), url: null })).toBeNull();
   });
 
   test('a judgement without a decision is kept too', async () => {
     const memo = new JudgementMemo(() => 0);
     const j = await judged(policy, 'plain.test', '/', T0);
     expect(j.decision).toEqual(NO_DECISION);
-    memo.set(policy, T0, 0, key('plain.test', '/'), j);
-    expect(memo.get(policy, T0, key('plain.test', '/'))?.decision).toBe(j.decision);
+    memo.set(policy, ID, T0, 0, key('plain.test', '/'), j);
+    expect(memo.get(policy, ID, T0, key('plain.test', '/'))?.decision).toBe(j.decision);
+  });
+
+  test('shared by connections of one identity, never across identities', async () => {
+    const memo = new JudgementMemo(() => 0);
+    const other = Object.freeze({ isp: 'isp-b', groups: [], subscriber: 'p-2' });
+    // An equal but distinct object: identities are told apart by object, never by content.
+    const twin = Object.freeze({ ...ID });
+    memo.set(policy, ID, T0, 0, key('plain.test', '/'), await judged(policy, 'plain.test', '/', T0));
+    expect(memo.get(policy, ID, T0, key('plain.test', '/x'))).not.toBeNull();
+    expect(memo.get(policy, other, T0, key('plain.test', '/x'))).toBeNull();
+    expect(memo.get(policy, twin, T0, key('plain.test', '/x'))).toBeNull();
+  });
+
+  test('a block replaces a kept judgement for the same authority', async () => {
+    const memo = new JudgementMemo(() => 0);
+    memo.set(policy, ID, T0, 0, key('plain.test', '/'), await judged(policy, 'plain.test', '/', T0));
+    const blocked = { ...(await judged(policy, 'blocked.test', '/', T0)) };
+    memo.set(policy, ID, T0, 0, key('plain.test', '/'), blocked);
+    expect(memo.get(policy, ID, T0, key('plain.test', '/'))).toBeNull();
+  });
+
+  test('bounded per identity: the oldest authority goes first', async () => {
+    const memo = new JudgementMemo(() => 0);
+    const j = await judged(policy, 'plain.test', '/', T0);
+    for (let i = 0; i <= MAX_PER_IDENTITY; i++) memo.set(policy, ID, T0, 0, key(`h${i}.test`, '/'), j);
+    expect(memo.get(policy, ID, T0, key('h0.test', '/'))).toBeNull();
+    expect(memo.get(policy, ID, T0, key('h1.test', '/'))).not.toBeNull();
+    expect(memo.get(policy, ID, T0, key(`h${MAX_PER_IDENTITY}.test`, '/'))).not.toBeNull();
   });
 });

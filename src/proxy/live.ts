@@ -1,11 +1,15 @@
 /**
- * The live connections: per-source admission, the console's list, ending by order, and
- * re-judging every connection when a new policy snapshot arrives.
+ * The live connections: per-source admission, the console's list, ending by order,
+ * re-judging every connection when a new policy snapshot arrives, and the one sweep that keeps
+ * every connection's time limits (idle, head deadline, lingering close) instead of a timer each.
  */
 import type { CompiledPolicy } from '../policy/compile.js';
 import { rejudge } from './decide.js';
 import type { Flow } from './flow.js';
 import type { LiveConnection } from './types.js';
+
+/** How long a client half-closed by `finish` may take to close its side before it is destroyed. */
+export const LINGER_MS = 1000;
 
 /** Live flows and open connections per source address. */
 export class LiveTable {
@@ -46,6 +50,32 @@ export class LiveTable {
 
   list(): LiveConnection[] {
     return [...this.#flows].map((f) => f.snapshot());
+  }
+
+  /**
+   * One look at every flow's time limits at `now` (sweepClock): an expired head deadline fires;
+   * a client half-closed by `finish` LINGER_MS ago is destroyed (RFC 9112 §9.6 lingers, within
+   * bounds); a connection whose byte counts (read from the client, relayed either way) have not
+   * moved for `idleMs` is idle (`flow.onIdle`, again after each further `idleMs`). Reading
+   * counters here replaces a socket timeout per connection, which Node re-arms on every read
+   * and write. Everything fires at most one sweep interval late.
+   */
+  sweep(now: number, idleMs: number): void {
+    for (const flow of this.#flows) {
+      flow.deadline?.check(now);
+      if (flow.finishedAt !== 0) {
+        if (now - flow.finishedAt >= LINGER_MS) flow.client?.destroy();
+        continue;
+      }
+      const seen = (flow.client?.bytesRead ?? 0) + flow.bytesUp + flow.bytesDown;
+      if (seen !== flow.seenBytes) {
+        flow.seenBytes = seen;
+        flow.seenAt = now;
+      } else if (now - flow.seenAt >= idleMs) {
+        flow.seenAt = now;
+        flow.onIdle();
+      }
+    }
   }
 
   /** Ends the flows whose decision in force cites `orderId`; returns how many. */

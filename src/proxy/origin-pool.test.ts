@@ -24,7 +24,7 @@ async function link(): Promise<OriginLink> {
   const socket = net.connect(port, '127.0.0.1');
   socket.on('error', () => {});
   await new Promise((r) => socket.once('connect', r));
-  return new OriginLink(socket, '127.0.0.1', port, 60_000);
+  return new OriginLink(socket, '127.0.0.1', port);
 }
 
 const closed = (l: OriginLink) =>
@@ -141,7 +141,7 @@ describe('LinkReads', () => {
       const reads = new LinkReads();
       const socket = net.connect({ host: '127.0.0.1', port: at, onread: reads.onread });
       await new Promise((r) => socket.once('connect', r));
-      const l = new OriginLink(socket, '127.0.0.1', at, 60_000, reads);
+      const l = new OriginLink(socket, '127.0.0.1', at, reads);
       l.onData = (c) => got[which].push(c);
       const done = new Promise((r) => {
         l.onEnd = () => r(null);

@@ -82,16 +82,16 @@ export class OriginLink {
   onData: (chunk: Buffer) => void;
   onEnd: () => void;
   onClose: () => void;
-  /** No traffic either way for the socket's timeout (set once, per socket, not per request). */
-  onTimeout: () => void;
   #closed = false;
   #pool: OriginPool | null = null;
 
   /**
-   * `idleTimeoutMs`: the socket's inactivity timeout while in use (504 while awaiting a head);
    * `reads`: when the socket was connected with its `onread`, else its 'data' events are read.
+   * The socket has no timeout of its own: while idle the pool's sweep ages it, and while in use
+   * its client connection's idle limit covers the exchange (HttpSession, LiveTable.sweep); a
+   * socket timeout would be re-armed on every read and write.
    */
-  constructor(socket: Socket, address: string, port: number, idleTimeoutMs: number, reads?: LinkReads) {
+  constructor(socket: Socket, address: string, port: number, reads?: LinkReads) {
     this.socket = socket;
     this.valve = new Valve(socket);
     this.address = address;
@@ -99,18 +99,15 @@ export class OriginLink {
     this.onData = this.#destroy;
     this.onEnd = this.#destroy;
     this.onClose = noop;
-    this.onTimeout = this.#destroy;
     if (reads === undefined) socket.on('data', (c: Buffer) => this.onData(c));
     else reads.sink = (c) => this.onData(c);
     socket.on('end', () => this.onEnd());
-    socket.on('timeout', () => this.onTimeout());
     socket.once('close', () => {
       reads?.close();
       this.#closed = true;
       this.#pool?.forget(this);
       this.onClose();
     });
-    socket.setTimeout(idleTimeoutMs);
   }
 
   get usable(): boolean {
@@ -123,7 +120,6 @@ export class OriginLink {
     this.onData = this.#destroy;
     this.onEnd = this.#destroy;
     this.onClose = noop;
-    this.onTimeout = this.#destroy;
   }
 
   /** @internal the pool holding the link while idle, or null. */

@@ -7,6 +7,8 @@
 import type { AddressInfo, Socket } from 'node:net';
 import type { ProxyContext } from './connection.js';
 import { createDestinationClassifier } from './destination-class.js';
+import { sweepClock } from './head-deadline.js';
+import { JudgementMemo } from './judgement-memo.js';
 import { serveExplicit } from './listeners/explicit.js';
 import { type ListeningServer, listenTcp } from './listeners/server.js';
 import { serveTransparentHttp } from './listeners/transparent-http.js';
@@ -34,6 +36,7 @@ export function createProxy(deps: ProxyDeps): ProxyServer {
     now,
     live: new LiveTable(deps.settings.maxConnectionsPerSource),
     throttles: new ThrottleRegistry(),
+    judgements: new JudgementMemo(),
     pool: new OriginPool({
       maxIdlePerOrigin: deps.settings.originPool?.maxIdlePerOrigin ?? 128,
       maxIdle: deps.settings.originPool?.maxIdle ?? 4096,
@@ -68,6 +71,11 @@ export function createProxy(deps: ProxyDeps): ProxyServer {
     }
   };
   const servers: ListeningServer[] = [];
+  // One timer for every connection's time limits (LiveTable.sweep), at most a quarter of the
+  // shortest limit late; it looks at every live flow, so not more often than needed either.
+  const { headerTimeoutMs, idleTimeoutMs } = deps.settings;
+  const every = Math.max(25, Math.min(250, headerTimeoutMs / 4, idleTimeoutMs / 4));
+  const sweep = setInterval(() => ctx.live.sweep(sweepClock(), idleTimeoutMs), every).unref();
   return {
     async listen(kind: ListenerKind, host: string, port: number): Promise<AddressInfo> {
       const serve = SERVE[kind];
@@ -94,6 +102,7 @@ export function createProxy(deps: ProxyDeps): ProxyServer {
     async close() {
       const all = servers.splice(0);
       await Promise.all(all.map((s) => s.close()));
+      clearInterval(sweep);
       ctx.pool.close();
       ctx.throttles.close();
     },

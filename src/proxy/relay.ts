@@ -46,7 +46,6 @@ export class Channel implements ThrottleListener {
   readonly #flow: Flow;
   readonly #dir: Direction;
   readonly #onThrottled: (n: number) => void;
-  readonly #unwatch: () => void;
   #queue: Buffer[] = [];
   #ticket: ThrottleTicket | null = null;
   #draining = false;
@@ -60,7 +59,6 @@ export class Channel implements ThrottleListener {
     this.#flow = flow;
     this.#dir = dir;
     this.#onThrottled = onThrottled;
-    this.#unwatch = flow.watch(this);
   }
 
   /** True when nothing is queued or waiting for tokens. */
@@ -115,9 +113,8 @@ export class Channel implements ThrottleListener {
   close(): void {
     this.#closed = true;
     this.#ticket?.cancel();
-    this.#ticket = null;
+    this.#setTicket(null);
     this.#queue = [];
-    this.#unwatch();
     this.#src.release(HOLD.queue | HOLD.drain);
   }
 
@@ -125,8 +122,18 @@ export class Channel implements ThrottleListener {
   rethrottle(): void {
     if (this.#ticket === null) return;
     this.#ticket.cancel();
-    this.#ticket = null;
+    this.#setTicket(null);
     this.#next();
+  }
+
+  // Only a channel waiting for tokens needs to hear of a new throttle (any other write asks the
+  // flow's share afresh), so it is registered with the flow only meanwhile: an unthrottled
+  // exchange costs the flow's listener set nothing.
+  #setTicket(ticket: ThrottleTicket | null): void {
+    if (ticket === null) {
+      if (this.#ticket !== null) this.#flow.unwatch(this);
+    } else this.#flow.watch(this);
+    this.#ticket = ticket;
   }
 
   #next(): void {
@@ -134,7 +141,7 @@ export class Channel implements ThrottleListener {
     while (this.#queue.length > 0) {
       const share = this.#flow.share(this.#dir);
       if (share !== null) {
-        this.#ticket = share.request(this.#queue[0].length, (n) => this.#granted(n));
+        this.#setTicket(share.request(this.#queue[0].length, (n) => this.#granted(n)));
         return;
       }
       const chunk = this.#queue.shift() as Buffer;
@@ -149,7 +156,7 @@ export class Channel implements ThrottleListener {
   }
 
   #granted(n: number): void {
-    this.#ticket = null;
+    this.#setTicket(null);
     if (this.#closed) return;
     const head = this.#queue[0];
     if (n >= head.length) this.#queue.shift();

@@ -149,3 +149,49 @@ describe('close()', () => {
     await own.close();
   });
 });
+
+// Time limits kept by the live table's one sweep (LiveTable.sweep), not a timer per connection.
+describe('time limits', () => {
+  test('a kept-alive connection left idle is closed after the idle timeout', async () => {
+    const r = await raw(
+      bed.ports.explicit,
+      `GET http://allowed.test:${bed.ports.http}/bytes/3 HTTP/1.1\r\nHost: allowed.test:${bed.ports.http}\r\n\r\n`,
+      10_000,
+    );
+    expect(r.data).toMatch(/^HTTP\/1\.1 200 /);
+    expect(r.closed).toBe(true);
+  });
+
+  test('a silent client on the TLS port is closed at the hello deadline', async () => {
+    const before = bed.errors.filter((e) => e === 'hello-timeout').length;
+    const r = await raw(bed.ports['transparent-tls'], Buffer.alloc(0), 10_000);
+    expect(r).toEqual({ data: '', closed: true });
+    expect(bed.errors.filter((e) => e === 'hello-timeout').length).toBe(before + 1);
+  });
+
+  test('a client that keeps its side open after `Connection: close` is let go, its record written', async () => {
+    const before = bed.records.length;
+    // allowHalfOpen: this client reads the response and the proxy's FIN, and never closes.
+    const s = net.connect({ port: bed.ports.explicit, host: '127.0.0.1', allowHalfOpen: true });
+    s.on('error', () => {});
+    let data = '';
+    s.on('data', (c: Buffer) => {
+      data += c.toString('latin1');
+    });
+    let ended = false;
+    s.on('end', () => {
+      ended = true;
+    });
+    s.write(
+      `GET http://allowed.test:${bed.ports.http}/bytes/3 HTTP/1.1\r\nHost: allowed.test:${bed.ports.http}\r\nConnection: close\r\n\r\n`,
+    );
+    await until(() => ended);
+    expect(data).toMatch(/^HTTP\/1\.1 200 /);
+    // Written at the proxy's close of this connection, which only the lingering limit makes.
+    const mine = () => bed.records.slice(before).find((r) => r.bytesDown === Buffer.byteLength(data));
+    await until(() => mine() !== undefined, 5000);
+    expect(mine()?.verdict).toBe('none');
+    expect(s.destroyed).toBe(false);
+    s.destroy();
+  });
+});

@@ -90,6 +90,8 @@ export interface Bed {
   close(): Promise<void>;
 }
 
+const IDENTITY = Object.freeze({ isp: 'isp-a', groups: Object.freeze([]), subscriber: null });
+
 /** Starts origins and a proxy with every listener; `settings` override the test defaults. */
 export async function startBed(settings: Partial<ProxySettings> = {}): Promise<Bed> {
   const cert = await createTestCert({ altNames: ['DNS:allowed.test', 'DNS:throttled.test'] });
@@ -116,7 +118,9 @@ export async function startBed(settings: Partial<ProxySettings> = {}): Promise<B
   };
   const proxy = createProxy({
     policy: () => bed.policy,
-    identity: () => ({ isp: 'isp-a', groups: [], subscriber: null }),
+    // One frozen identity for every client, as the gateway's identity map hands out one object per
+    // prefix: the proxy's judgement memo (shared by connections) tells identities apart by object.
+    identity: () => IDENTITY,
     lookup,
     record: (r) => records.push(r),
     metrics: {

@@ -128,4 +128,28 @@ describe('judging each request on a kept-alive connection', () => {
       bed.proxy.onPolicy(before);
     }
   });
+
+  test.each([
+    { name: 'a block order for the host', targets: ['plain.test'] },
+    { name: 'a URL order for the path', targets: ['http://plain.test/bytes/5'] },
+    { name: 'a block order for its address', targets: ['127.0.0.1'] },
+  ])('judgements shared by new connections never outlive their snapshot: $name', async ({ targets }) => {
+    const before = bed.policy;
+    try {
+      // Judged and kept (no URL rule names plain.test): a new connection may reuse it...
+      for (let i = 0; i < 2; i++) {
+        const c = new Client(bed.ports.explicit);
+        expect(await c.get(at('plain.test', '/bytes/5'))).toBe(200);
+        c.close();
+      }
+      // ...until a new snapshot arrives: the next connection is judged under it, at once.
+      bed.proxy.onPolicy(bed.setOrders([...BASE_ORDERS, order(9, targets)]));
+      const c = new Client(bed.ports.explicit);
+      expect(await c.get(at('plain.test', '/bytes/5'))).toBe(451);
+      c.close();
+    } finally {
+      bed.policy = before;
+      bed.proxy.onPolicy(before);
+    }
+  });
 });

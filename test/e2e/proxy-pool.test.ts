@@ -103,6 +103,43 @@ describe('origin keep-alive pool', () => {
     expect(origin.accepted).toBe(1);
   });
 
+  test('clients that each send `Connection: close` still share one kept-alive origin connection', async () => {
+    // RFC 9110 §7.6.1: Connection is hop-by-hop; the client's close ends only the client's hop.
+    const heads: string[] = [];
+    origin = await startOrigin((head, _n, socket) => {
+      heads.push(head);
+      ok(socket, Buffer.from(pathOf(head)));
+    });
+    for (const p of ['/a', '/bb', '/ccc']) {
+      const host = `allowed.test:${origin.port}`;
+      const r = await raw(
+        bed.ports.explicit,
+        `GET ${url(p)} HTTP/1.1\r\nHost: ${host}\r\nConnection: close\r\n\r\n`,
+      );
+      expect(r.closed).toBe(true);
+      const [head, body] = r.data.split('\r\n\r\n');
+      expect(head).toMatch(/^HTTP\/1\.1 200 /);
+      expect(head.toLowerCase()).toContain('\r\nconnection: close');
+      expect(body).toBe(p);
+    }
+    expect(origin.accepted).toBe(1);
+    expect(origin.open).toBe(1);
+    expect(heads.filter((h) => /\r\nconnection:/i.test(h))).toEqual([]);
+  });
+
+  test('a pooled connection the origin closed while idle is not used: a new one is made', async () => {
+    // The origin answers, then closes each connection a moment later (its keep-alive timeout).
+    origin = await startOrigin((head, _n, socket) => {
+      ok(socket, Buffer.from(pathOf(head)));
+      setTimeout(() => socket.end(), 50);
+    });
+    const first = await get('/a');
+    await until(() => origin?.open === 0);
+    const second = await get('/b');
+    expect([first.stdout.toString(), second.stdout.toString()]).toEqual(['/a', '/b']);
+    expect(origin.accepted).toBe(2);
+  });
+
   test('curl with several URLs on one kept-alive client connection: one origin connection', async () => {
     origin = await startOrigin((head, _n, socket) => ok(socket, Buffer.from(pathOf(head))));
     const r = await curl('-x', proxy(), url('/a'), url('/bb'), url('/ccc'));

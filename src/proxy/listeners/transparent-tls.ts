@@ -17,6 +17,7 @@ import { admit, finish, type ProxyContext, reportError } from '../connection.js'
 import { judgeTarget } from '../destination.js';
 import { dial } from '../dial.js';
 import type { Flow } from '../flow.js';
+import { HeadDeadline } from '../head-deadline.js';
 import { HOLD, splice, Valve } from '../relay.js';
 import { type ClientHelloInfo, ClientHelloReader } from '../sni.js';
 import { accessDeniedAlert, internalErrorAlert, unrecognizedNameAlert } from '../tls-alert.js';
@@ -31,18 +32,20 @@ export function serveTransparentTls(ctx: ProxyContext, socket: Socket): void {
   const reader = new ClientHelloReader({ maxHelloBytes: ctx.deps.settings.maxHeaderBytes });
   const chunks: Buffer[] = [];
   const ms = ctx.deps.settings.headerTimeoutMs;
-  const timer = setTimeout(() => {
+  // Checked by the live table's sweep (head-deadline.ts), no timer of its own.
+  const deadline = new HeadDeadline(ms, () => {
     reportError(ctx, flow, 'hello-timeout', `no complete tls client hello within ${ms} ms`);
     socket.destroy();
-  }, ms);
+  });
+  flow.deadline = deadline;
+  deadline.arm();
   flow.terminate = () => socket.destroy();
-  socket.once('close', () => clearTimeout(timer));
   const onData = (chunk: Buffer) => {
     chunks.push(chunk);
     flow.bytesUp += chunk.length;
     const r = reader.push(chunk);
     if (r.state === 'need-more') return;
-    clearTimeout(timer);
+    deadline.stop();
     socket.off('data', onData);
     valve.hold(HOLD.judge);
     if (r.state !== 'done') {
@@ -72,7 +75,7 @@ async function route(ctx: ProxyContext, flow: Flow, client: Valve, hello: Client
   if (routed === null) {
     // Not redirected and no name: nothing to route by (see the header).
     reportError(ctx, flow, 'no-sni', 'tls client hello without a server name');
-    finish(socket, unrecognizedNameAlert(hello.recordVersion));
+    finish(socket, unrecognizedNameAlert(hello.recordVersion), flow);
     return;
   }
   const { judgement: j, port } = routed;
@@ -81,7 +84,7 @@ async function route(ctx: ProxyContext, flow: Flow, client: Valve, hello: Client
   flow.destinationAddress = j.facts.address;
   flow.setDecision(j.decision);
   if (j.decision.action === 'block') {
-    finish(socket, accessDeniedAlert(hello.recordVersion));
+    finish(socket, accessDeniedAlert(hello.recordVersion), flow);
     return;
   }
   const r = j.unresolved ? null : await dial(j.addresses, port, ctx.deps.settings.connectTimeoutMs);
@@ -94,7 +97,7 @@ async function route(ctx: ProxyContext, flow: Flow, client: Valve, hello: Client
       r === null ? 'lookup-failed' : r.timeout ? 'origin-timeout' : 'connect-failed',
       why,
     );
-    finish(socket, internalErrorAlert(hello.recordVersion));
+    finish(socket, internalErrorAlert(hello.recordVersion), flow);
     return;
   }
   if (socket.destroyed) {

@@ -15,6 +15,7 @@ import { exportRules } from '../src/policy/formats/index.js';
 import { approveMillionRuleOrder } from './bench-gatehouse.js';
 import { monotonicUs, summarise } from './cpuprofile.js';
 import { queryFile } from './dns-queries.js';
+import { npmStartNodeOptions } from './dns-start.js';
 import { runDnsperf, udpRcvbufErrors } from './dnsperf.js';
 import { millionRules } from './million-rules.js';
 import { cpuSeconds } from './proc.js';
@@ -62,7 +63,15 @@ async function main(): Promise<void> {
   const port = await freePort();
   const profDir = join(dir, 'prof');
   const loopFile = join(dir, 'loop.json');
-  const args = ['--cpu-prof', '--cpu-prof-dir', profDir, '--import', './dist/bench/dns-loop-delay.js'];
+  // npm start's node options first (bench/dns-start.ts), then the profiler's.
+  const args = [
+    ...npmStartNodeOptions(),
+    '--cpu-prof',
+    '--cpu-prof-dir',
+    profDir,
+    '--import',
+    './dist/bench/dns-loop-delay.js',
+  ];
   args.push('bin/gatehouse.js', 'start', '--data', data);
   args.push(
     '--dns',

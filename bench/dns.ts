@@ -8,6 +8,9 @@
  * the DNS on the main thread or in worker threads (GATEHOUSE_BENCH_WORKERS=1,2; default 1).
  *
  *   npm run bench:dns            (GATEHOUSE_BENCH_SECONDS=15 by default)
+ *
+ * The gateway runs with npm start's node options (bench/dns-start.ts); GATEHOUSE_BENCH_NODE_OPTIONS
+ * replaces them to measure a proposed start command.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
@@ -16,6 +19,7 @@ import { join } from 'node:path';
 import { exportRules } from '../src/policy/formats/index.js';
 import { approveMillionRuleOrder, benchWorkerCounts } from './bench-gatehouse.js';
 import { queryFile } from './dns-queries.js';
+import { npmStartNodeOptions } from './dns-start.js';
 import { runDnsperf, udpRcvbufErrors } from './dnsperf.js';
 import { millionRules } from './million-rules.js';
 import { cpuSeconds, mib, rssBytes } from './proc.js';
@@ -46,6 +50,8 @@ async function startGatehouse(
   approveMillionRuleOrder(data, zone);
   const p = await freePort();
   const args = [
+    // As `npm start` runs it (its node options: the new-space size decides RSS and GC pauses).
+    ...npmStartNodeOptions(),
     'bin/gatehouse.js',
     'start',
     '--data',
@@ -107,7 +113,7 @@ async function measure(label: string, pid: number, p: number, file: string, warm
 
 async function main(): Promise<void> {
   console.log(
-    `gatehouse DNS benchmark: ${SECONDS} s per run, dnsperf -T 1 (one core), node ${process.version}`,
+    `gatehouse DNS benchmark: ${SECONDS} s per run, dnsperf -T 1 (one core), node ${process.version}, gateway started as: node ${[...npmStartNodeOptions(), 'bin/gatehouse.js start'].join(' ')} (${process.env.GATEHOUSE_BENCH_NODE_OPTIONS === undefined ? 'as npm start' : 'GATEHOUSE_BENCH_NODE_OPTIONS, not npm start'})`,
   );
   const set = await millionRules();
   const zone = join(dir, 'million.rpz');

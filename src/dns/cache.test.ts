@@ -69,6 +69,20 @@ describe('DnsCache', () => {
     expect(cacheKey('a.example', 1, 1, true)).not.toBe(cacheKey('a.example', 1, 1, false));
   });
 
+  it.each([
+    [1, 1, false],
+    [28, 1, true],
+    [65535, 65535, true],
+    [0, 255, false],
+  ])(
+    'writes the key as name/type/class/DO (type %i, class %i, DO %s), suffix table full or not',
+    (qtype, qclass, d) => {
+      // Past the bounded suffix table's size the key is built directly, and reads the same.
+      for (let t = 1000; t < 2100; t++) cacheKey('fill.example', t, 3, false);
+      expect(cacheKey('a.example', qtype, qclass, d)).toBe(`a.example/${qtype}/${qclass}/${d ? 1 : 0}`);
+    },
+  );
+
   it('serves with TTLs decremented by age and the caller ID', () => {
     const { clock, cache } = setup();
     expect(cache.set(KEY, answer('www.example.com', [300, 100]))).toBe(true);

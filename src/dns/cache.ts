@@ -2,10 +2,10 @@
  * The DNS answer cache: upstream response bytes keyed by (qname, qtype, qclass, DO),
  * served with TTLs aged (RFC 1035 §7.4, RFC 2181 §8), negative answers cached for the
  * SOA's negative TTL (RFC 2308 §5), stale answers served when upstreams fail
- * (RFC 8767), a prefetch signal for popular entries near expiry, and a byte bound
- * with least-recently-used eviction (a Map keeps insertion order; a hit re-inserts an entry
- * from the older half, so the hot newer half costs no Map delete and insert per hit).
- */
+ * (RFC 8767), a prefetch signal for popular entries near expiry, and a byte bound with
+ * least-recently-used eviction (a Map keeps insertion order; a hit re-inserts an entry from
+ * the older half, so the hot newer half costs no Map delete and insert per hit). */
+import { AnswerSlabs } from './answer-slabs.js';
 import { EDE_CODE, FLAG, HEADER_SIZE, RCODE, TYPE } from './wire/constants.js';
 import { encodeEde } from './wire/edns.js';
 import { clampLength, RecordCursor, SECTION, u16, u32 } from './wire/message.js';
@@ -64,7 +64,7 @@ export interface CacheStats {
 
 interface Entry {
   /** The stored answer, its TTLs aged in place by `agedBy` seconds (see `#serve`). */
-  readonly bytes: Buffer;
+  bytes: Buffer;
   readonly storedAt: number;
   readonly ttl: number;
   readonly size: number;
@@ -72,15 +72,30 @@ interface Entry {
   prefetched: boolean;
   /** Insertion sequence number: how far from the LRU end the entry sits. */
   seq: number;
+  /** The slab generation `bytes` was kept in (answer-slabs.ts). */
+  slab: number;
   agedBy: number;
 }
 
 // Map slot, entry object, key string header: a rough but stable per-entry cost.
 const ENTRY_OVERHEAD = 120;
 
+/** One cursor for `cacheableTtl`, reset per response (it runs to the end without calling out). */
+const ttlCursor = new RecordCursor(new Uint8Array(0));
+
+/** Key suffixes by QTYPE, QCLASS and DO (a key is one concatenation), at most 1024 (clients pick them). */
+const KEY_SUFFIXES = new Map<number, string>();
+
 /** The cache key: lowercase QNAME text, QTYPE, QCLASS and the DO bit (DNSSEC records differ). */
 export function cacheKey(name: string, qtype: number, qclass: number, dnssecOk: boolean): string {
-  return `${name}/${qtype}/${qclass}/${dnssecOk ? 1 : 0}`;
+  // QTYPE and QCLASS are 16-bit: the number is unique per combination.
+  const k = qclass * 0x20000 + qtype * 2 + (dnssecOk ? 1 : 0);
+  let suffix = KEY_SUFFIXES.get(k);
+  if (suffix === undefined) {
+    suffix = `/${qtype}/${qclass}/${dnssecOk ? 1 : 0}`;
+    if (KEY_SUFFIXES.size < 1024) KEY_SUFFIXES.set(k, suffix);
+  }
+  return name + suffix;
 }
 
 /**
@@ -96,7 +111,7 @@ export function cacheableTtl(buf: Uint8Array, len: number): { ttl: number; negat
   const negative = rcode === RCODE.NXDOMAIN || u16(buf, 6) === 0;
   let min = Number.POSITIVE_INFINITY;
   let soa = -1;
-  const c = new RecordCursor(buf, len);
+  const c = ttlCursor.reset(buf, len);
   while (c.next()) {
     if (c.section === SECTION.ADDITIONAL) break;
     let ttl = u32(buf, c.ttlOffset);
@@ -107,7 +122,9 @@ export function cacheableTtl(buf: Uint8Array, len: number): { ttl: number; negat
       soa = Math.min(ttl, u32(buf, c.recordEnd - 4));
     }
   }
-  if (c.error) return null;
+  const error = c.error;
+  c.release();
+  if (error) return null;
   if (negative) return soa < 0 ? null : { ttl: soa, negative };
   return Number.isFinite(min) ? { ttl: min, negative } : null;
 }
@@ -118,6 +135,7 @@ export class DnsCache {
   readonly #cfg: Required<CacheConfig>;
   #bytes = 0;
   #seq = 0;
+  readonly #slabs = new AnswerSlabs();
   #hits = 0;
   #misses = 0;
   #stale = 0;
@@ -148,7 +166,7 @@ export class DnsCache {
     const ttl = Math.min(Math.max(info.ttl, cfg.minTtl), max);
     const size = len + key.length * 2 + ENTRY_OVERHEAD;
     if (ttl <= 0 || size > cfg.maxBytes) return false;
-    const bytes = Buffer.from(response.subarray(0, len));
+    const bytes = this.#slabs.keep(response, len);
     // Clamp once at store time so serving only subtracts the age.
     adjustTtls(bytes, len, 0, cfg.minTtl, max);
     this.delete(key);
@@ -160,6 +178,7 @@ export class DnsCache {
       hits: 0,
       prefetched: false,
       seq: ++this.#seq,
+      slab: this.#slabs.generation,
       agedBy: 0,
     };
     this.#map.set(key, entry);
@@ -195,6 +214,11 @@ export class DnsCache {
       entry.seq = ++this.#seq;
       this.#map.delete(key);
       this.#map.set(key, entry);
+      // Out of an old slab too, so its few popular answers do not keep it alive.
+      if (this.#slabs.isOld(entry.slab)) {
+        entry.bytes = this.#slabs.keep(entry.bytes, entry.bytes.length);
+        entry.slab = this.#slabs.generation;
+      }
     }
     let prefetch = false;
     if (!entry.prefetched && entry.hits >= cfg.prefetchHits && left * 10 <= entry.ttl) {

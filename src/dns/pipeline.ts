@@ -34,16 +34,23 @@ export const DNS_PIPELINE: readonly Stage[] = [
 ];
 
 function run(x: Exchange, env: DnsEnv, from: number): Buffer | null | Promise<Buffer | null> {
+  // No closure in this loop: one capturing `i`, `x` or `env` made V8 allocate a context per
+  // stage per query (~300 bytes a query), even for the stages that answer synchronously.
   for (let i = from; i < DNS_PIPELINE.length; i++) {
     const done = DNS_PIPELINE[i](x, env);
     if (done === true) break;
     if (done === false) continue;
-    return done.then(
-      (stop) => (stop ? finish(x, env) : run(x, env, i + 1)),
-      (err) => fail(x, env, err),
-    );
+    return resume(done, x, env, i + 1);
   }
   return finish(x, env);
+}
+
+/** Carries on after a stage that answered with a promise (upstream resolution, safe search). */
+function resume(done: Promise<boolean>, x: Exchange, env: DnsEnv, next: number): Promise<Buffer | null> {
+  return done.then(
+    (stop) => (stop ? finish(x, env) : run(x, env, next)),
+    (err) => fail(x, env, err),
+  );
 }
 
 /** Fits the answer to the client (its ID, its EDNS, its transport's size) and records it. */

@@ -55,7 +55,8 @@ export interface Resolved {
   readonly upstream: string | null;
 }
 
-interface Question {
+/** What is asked of the cache and the upstreams. */
+export interface Question {
   readonly name: string;
   readonly qtype: number;
   readonly qclass: number;
@@ -63,14 +64,35 @@ interface Question {
   readonly cd: boolean;
 }
 
+/** The options of every cache read here, one object reset per call (`get` reads it at once). */
+const GET = { id: 0 };
+
 /** Fresh answer from the cache, or null. Triggers a background refresh of popular entries near expiry. */
 export function fromCache(env: DnsEnv, q: Question, id: number): Resolved | null {
+  const response = cachedResponse(env, q.name, q.qtype, q.qclass, q.dnssecOk, q.cd, id);
+  return response === null ? null : { response, cacheHit: true, stale: false, upstream: null };
+}
+
+/**
+ * `fromCache` for the resolve stage, which answers most queries from here: the question as
+ * arguments and the bare answer, so a hit builds no question or result object.
+ */
+export function cachedResponse(
+  env: DnsEnv,
+  name: string,
+  qtype: number,
+  qclass: number,
+  dnssecOk: boolean,
+  cd: boolean,
+  id: number,
+): Buffer | null {
   if (!env.cache) return null;
-  const key = cacheKey(q.name, q.qtype, q.qclass, q.dnssecOk);
-  const hit = env.cache.get(key, { id });
+  const key = cacheKey(name, qtype, qclass, dnssecOk);
+  GET.id = id;
+  const hit = env.cache.get(key, GET);
   if (!hit) return null;
-  if (hit.prefetch) void refresh(env, q, key);
-  return { response: hit.response, cacheHit: true, stale: false, upstream: null };
+  if (hit.prefetch) void refresh(env, { name, qtype, qclass, dnssecOk, cd }, key);
+  return hit.response;
 }
 
 async function refresh(env: DnsEnv, q: Question, key: string): Promise<void> {

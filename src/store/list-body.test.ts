@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { formatTarget, parseTarget, parseTargetOrThrow } from '../policy/target.js';
@@ -88,6 +89,32 @@ describe('list bodies', () => {
   it('checks the hash of what it decompressed', async () => {
     const body = gzipSync(Buffer.from('a.example'));
     await expect(decodeLines(body, 'ff'.repeat(32), 'v')).rejects.toMatchObject({
+      code: 'GH_ERR_STORE_CORRUPT',
+    });
+  });
+
+  // Decompression sizes its output from the gzip trailer (ISIZE); that is only a hint.
+  const text = Array.from({ length: 5000 }, (_, i) => `n${i}.example`).join('\n');
+  const sha = createHash('sha256').update(text).digest('hex');
+  const half = text.indexOf('\n', text.length >> 1);
+  const withIsize = (body: Buffer, isize: number) => {
+    const out = Buffer.from(body);
+    out.writeUInt32LE(isize, out.length - 4);
+    return out;
+  };
+  it.each([
+    ['one member', gzipSync(text)],
+    // RFC 1952 §2.2: a gzip file may hold several members; ISIZE is then the last one's.
+    ['two members', Buffer.concat([gzipSync(text.slice(0, half)), gzipSync(text.slice(half))])],
+  ])('decompresses %s whole', async (_, body) => {
+    expect((await decodeLines(body, sha, 'v')).join('\n')).toBe(text);
+  });
+
+  it.each([
+    ['too small', 10],
+    ['huge', 0xffffffff],
+  ])('reports an ISIZE %s as GH_ERR_STORE_CORRUPT', async (_, isize) => {
+    await expect(decodeLines(withIsize(gzipSync(text), isize), sha, 'v')).rejects.toMatchObject({
       code: 'GH_ERR_STORE_CORRUPT',
     });
   });

@@ -62,11 +62,32 @@ export async function encodeBody(rules: Iterable<Rule>): Promise<EncodedBody> {
   return { body: await gzipAsync(text), sha256, ruleCount: lines.size };
 }
 
+/**
+ * A corrupt ISIZE asks for no more than this, and for no more than MAX_RATIO times the compressed
+ * size (list text compresses 3–5×): beyond, the output simply comes in more chunks.
+ */
+const MAX_CHUNK = 256 * 1024 * 1024;
+const MAX_RATIO = 32;
+
+/**
+ * The output chunk size for decompressing `body` whole: the uncompressed size from the gzip
+ * trailer (ISIZE, RFC 1952 §2.3.1) plus one, so the text lands in one buffer. With zlib's default
+ * 16 KiB chunks a million-rule version (~18 MiB) came out in ~1,100 buffers, then was copied
+ * into one: the freed chunks stayed resident in the compile thread's malloc arena (glibc does not
+ * return them), counted against the node. ISIZE is only a hint: a wrong one costs more chunks.
+ */
+function outputChunk(body: Uint8Array): number {
+  if (body.length < 18) return 64;
+  const n = body.length;
+  const isize = (body[n - 4] | (body[n - 3] << 8) | (body[n - 2] << 16) | (body[n - 1] << 24)) >>> 0;
+  return Math.max(64, Math.min(isize + 1, n * MAX_RATIO, MAX_CHUNK));
+}
+
 /** Decompresses a body and checks its hash; `where` names the version for error messages. */
 export async function decodeLines(body: Uint8Array, sha256: string, where: string): Promise<string[]> {
   let text: Buffer;
   try {
-    text = await gunzipAsync(body);
+    text = await gunzipAsync(body, { chunkSize: outputChunk(body) });
   } catch (err) {
     throw new GatehouseError('GH_ERR_STORE_CORRUPT', `reading ${where}: body does not decompress`, [], {
       cause: err,

@@ -3,7 +3,7 @@
  * The raw answer is kept in `x.response`; `finish` in pipeline.ts fits it to the client.
  */
 import type { Stage } from '../exchange.js';
-import { fromCache, fromUpstream } from '../resolver.js';
+import { cachedResponse, fromUpstream } from '../resolver.js';
 import { EDE_CODE, RCODE } from '../wire/constants.js';
 import { buildErrorResponse, buildMinimalAny } from '../wire/response.js';
 
@@ -17,22 +17,17 @@ export const resolve: Stage = (x, env) => {
     x.response = buildMinimalAny(q, 3600, { ednsBufferSize: env.settings.ednsBufferSize });
     return true;
   }
-  const question = {
-    name: x.name,
-    qtype: q.qtype,
-    qclass: q.qclass,
-    dnssecOk: q.edns?.dnssecOk === true,
-    cd: (q.flags & 0x0010) !== 0,
-  };
-  const hit = fromCache(env, question, q.id);
-  if (hit) {
+  const dnssecOk = q.edns?.dnssecOk === true;
+  const cd = (q.flags & 0x0010) !== 0;
+  const hit = cachedResponse(env, x.name, q.qtype, q.qclass, dnssecOk, cd, q.id);
+  if (hit !== null) {
     env.metrics.cache('hit');
     x.cacheHit = true;
-    x.response = hit.response;
+    x.response = hit;
     return false;
   }
   env.metrics.cache('miss');
-  return fromUpstream(env, question).then(
+  return fromUpstream(env, { name: x.name, qtype: q.qtype, qclass: q.qclass, dnssecOk, cd }).then(
     (r) => {
       if (r.stale) env.metrics.cache('stale');
       x.cacheHit = r.cacheHit;

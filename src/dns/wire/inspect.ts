@@ -23,7 +23,22 @@ export type InspectResult = 'done' | 'stopped' | 'malformed';
  * which the caller should treat as SERVFAIL rather than pass unchecked.
  */
 export function inspectAnswers(buf: Uint8Array, len: number, visit: AnswerVisitor): InspectResult {
-  const c = new RecordCursor(buf, len);
+  // The visitors are callers' code: should one inspect another message, it gets its own cursor.
+  if (busy) return visitAnswers(new RecordCursor(buf, len), buf, visit);
+  busy = true;
+  try {
+    return visitAnswers(shared.reset(buf, len), buf, visit);
+  } finally {
+    shared.release();
+    busy = false;
+  }
+}
+
+/** The cursor `inspectAnswers` reuses, and whether a call is using it now. */
+const shared = new RecordCursor(new Uint8Array(0));
+let busy = false;
+
+function visitAnswers(c: RecordCursor, buf: Uint8Array, visit: AnswerVisitor): InspectResult {
   while (c.next()) {
     if (c.section !== SECTION.ANSWER) break;
     const ttl = u32(buf, c.ttlOffset);

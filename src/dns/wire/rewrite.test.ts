@@ -141,3 +141,39 @@ describe('inspectAnswers', () => {
     expect(inspectAnswers(buf, buf.length - 20, {})).toBe('malformed');
   });
 });
+
+describe('reused cursors', () => {
+  it('a visitor inspecting another message gets its own cursor; the outer walk goes on', () => {
+    const outer = response({ answers: [A('a.example', 60, '192.0.2.1'), A('a.example', 60, '192.0.2.2')] });
+    const inner = response({ answers: [A('b.example', 60, '198.51.100.7')] });
+    const seen: number[] = [];
+    const result = inspectAnswers(outer, outer.length, {
+      a: (v) => {
+        seen.push(v);
+        inspectAnswers(inner, inner.length, { a: (w) => void seen.push(w) });
+        return true;
+      },
+    });
+    expect(result).toBe('done');
+    expect(seen).toEqual([0xc0000201, 0xc6336407, 0xc0000202, 0xc6336407]);
+  });
+
+  it.each([
+    { title: 'well-formed, with OPT', buf: response({ answers: [A('a.example', 60, '192.0.2.1')] }), cut: 0 },
+    { title: 'without OPT', buf: response({ edns: false }), cut: 0 },
+    { title: 'malformed', buf: response({ answers: [A('a.example', 60, '192.0.2.1')] }), cut: 3 },
+  ])('findOpt, adjustTtls and truncateForUdp answer alike call after call: $title', ({ buf, cut }) => {
+    const runs = [0, 1, 2].map(() => {
+      const copy = Buffer.from(buf);
+      const len = copy.length - cut;
+      const opt = findOpt(copy, len);
+      return {
+        opt: opt === null || opt === -1 ? opt : { ...opt },
+        ttls: adjustTtls(copy, len, 10),
+        trunc: truncateForUdp(copy, len, 20),
+      };
+    });
+    expect(runs[1]).toEqual(runs[0]);
+    expect(runs[2]).toEqual(runs[0]);
+  });
+});

@@ -24,21 +24,41 @@ export function setId(buf: Uint8Array, id: number): void {
   put16(buf, 0, id);
 }
 
-/** Finds the first OPT RR in the additional section; null if absent, -1 if malformed. */
+// The cursors and the OPT location these functions reuse on every call (they run to the end
+// without calling out, so one of each is enough): no garbage per answer on the hot path.
+const optCursor = new RecordCursor(new Uint8Array(0));
+const ttlCursor = new RecordCursor(new Uint8Array(0));
+const truncCursor = new RecordCursor(new Uint8Array(0));
+const optFound = {
+  recordOffset: 0,
+  classOffset: 0,
+  ttlOffset: 0,
+  rdlengthOffset: 0,
+  rdataOffset: 0,
+  rdlength: 0,
+};
+
+/**
+ * Finds the first OPT RR in the additional section; null if absent, -1 if malformed. The location
+ * is one object reused by every call: read it at once, before the next `findOpt`.
+ */
 export function findOpt(buf: Uint8Array, len: number): OptLocation | null | -1 {
-  const c = new RecordCursor(buf, len);
-  while (c.next()) {
-    if (c.section !== SECTION.ADDITIONAL || c.type !== TYPE.OPT) continue;
-    return {
-      recordOffset: c.offset,
-      classOffset: c.ttlOffset - 2,
-      ttlOffset: c.ttlOffset,
-      rdlengthOffset: c.rdlengthOffset,
-      rdataOffset: c.rdataOffset,
-      rdlength: c.rdlength,
-    };
+  const c = optCursor.reset(buf, len);
+  try {
+    while (c.next()) {
+      if (c.section !== SECTION.ADDITIONAL || c.type !== TYPE.OPT) continue;
+      optFound.recordOffset = c.offset;
+      optFound.classOffset = c.ttlOffset - 2;
+      optFound.ttlOffset = c.ttlOffset;
+      optFound.rdlengthOffset = c.rdlengthOffset;
+      optFound.rdataOffset = c.rdataOffset;
+      optFound.rdlength = c.rdlength;
+      return optFound;
+    }
+    return c.error ? -1 : null;
+  } finally {
+    c.release();
   }
-  return c.error ? -1 : null;
 }
 
 /** Removes every EDNS option with `code` from OPT, shifting the rest of the message down. */
@@ -83,7 +103,7 @@ export function setUdpSize(buf: Uint8Array, len: number, size: number): boolean 
  * max(0, clamp(ttl, min, max) − age). RFC 2181 §8: TTLs with the top bit set read as 0.
  */
 export function adjustTtls(buf: Uint8Array, len: number, age: number, min = 0, max = 0x7fffffff): boolean {
-  const c = new RecordCursor(buf, len);
+  const c = ttlCursor.reset(buf, len);
   while (c.next()) {
     if (c.type === TYPE.OPT) continue;
     let ttl = u32(buf, c.ttlOffset);
@@ -92,7 +112,9 @@ export function adjustTtls(buf: Uint8Array, len: number, age: number, min = 0, m
     if (ttl > max) ttl = max;
     put32(buf, c.ttlOffset, Math.max(0, ttl - age));
   }
-  return !c.error;
+  const ok = !c.error;
+  c.release();
+  return ok;
 }
 
 /**
@@ -103,8 +125,8 @@ export function adjustTtls(buf: Uint8Array, len: number, age: number, min = 0, m
 export function truncateForUdp(buf: Uint8Array, len: number, limit: number): number {
   len = clampLength(buf, len);
   if (len <= limit) return len;
-  const c = new RecordCursor(buf, len);
-  if (c.questionEnd < 0) return -1;
+  const c = truncCursor.reset(buf, len);
+  const questionEnd = c.questionEnd;
   let optStart = -1;
   let optEnd = -1;
   while (c.next()) {
@@ -113,8 +135,10 @@ export function truncateForUdp(buf: Uint8Array, len: number, limit: number): num
       optEnd = c.recordEnd;
     }
   }
-  if (c.error) return -1;
-  let total = c.questionEnd;
+  const error = c.error;
+  c.release();
+  if (questionEnd < 0 || error) return -1;
+  let total = questionEnd;
   if (optStart >= 0 && total + (optEnd - optStart) <= limit) {
     buf.copyWithin(total, optStart, optEnd);
     total += optEnd - optStart;

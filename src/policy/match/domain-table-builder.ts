@@ -3,7 +3,17 @@
  * hot path: it hashes each name once, inserts it by linear probing, and lays the result out
  * in one SharedArrayBuffer.
  */
-import { FOLD, filterBits, filterWord, hashBytes, home, MAX_NAME, SLOT_INTS } from './domain-hash.js';
+import {
+  FOLD,
+  filterBits,
+  filterWord,
+  finish,
+  home,
+  MAX_NAME,
+  PRIME,
+  SEED,
+  SLOT_INTS,
+} from './domain-hash.js';
 import type { DomainTableLayout } from './domain-table.js';
 import { DUPS_BIT } from './rule-meta.js';
 
@@ -12,13 +22,22 @@ const LOAD = 0.7;
 /** Rule ids are slot indexes, held in an int32 (with room for the address and URL rules after). */
 const MAX_IDS = 0x3fffffff;
 
-/** Builds a table from names (canonical, lowercase) and their packed metas, in rule order. */
+/**
+ * Builds a table from names (canonical, lowercase) and their packed metas, in rule order.
+ *
+ * Memory: the only buffer it allocates is the final SharedArrayBuffer. Everything temporary
+ * (the names, the probe table) lives in plain JS arrays on the V8 heap. Typed-array backing
+ * stores come from malloc, and glibc keeps a thread's freed malloc memory resident after the
+ * thread ends: the compile worker's grown name pool and probe table (~50 MiB for a million
+ * rules) stayed in the data plane's RSS for good. V8 heap pages are unmapped when freed.
+ */
 export class DomainTableBuilder {
-  /** Name pool under construction: per rule a length byte, then the name's bytes. */
-  #names = new Uint8Array(1 << 20);
-  #namesLength = 0;
+  /** Rule names in rule order (references to the rules' own strings: no copy). */
+  #names: string[] = [];
+  /** Pool offset of each rule's length byte, in rule order. */
   #at: number[] = [];
   #metas: number[] = [];
+  #namesLength = 0;
   #capacity: number | undefined;
 
   /** `capacity` forces the number of home slots (tests use it to force collisions). */
@@ -30,19 +49,9 @@ export class DomainTableBuilder {
   add(name: string, meta: number): void {
     if (name.length > MAX_NAME) throw new RangeError(`domain rule longer than ${MAX_NAME}: "${name}"`);
     if (this.#metas.length >= MAX_IDS) throw new RangeError(`more than ${MAX_IDS} domain rules`);
-    const need = this.#namesLength + 1 + name.length;
-    if (need > this.#names.length) {
-      const grown = new Uint8Array(Math.max(this.#names.length * 2, need));
-      grown.set(this.#names.subarray(0, this.#namesLength));
-      this.#names = grown;
-    }
+    this.#names.push(name);
     this.#at.push(this.#namesLength);
-    this.#names[this.#namesLength++] = name.length;
-    // Canonical names are lowercase already; folding again keeps the table consistent anyway.
-    for (let i = 0; i < name.length; i++) {
-      const c = name.charCodeAt(i);
-      this.#names[this.#namesLength++] = c < 128 ? FOLD[c] : c;
-    }
+    this.#namesLength += 1 + name.length;
     this.#metas.push(meta);
   }
 
@@ -55,29 +64,28 @@ export class DomainTableBuilder {
       throw new RangeError(`capacity ${capacity} leaves no empty slot for ${n} domain rules`);
     // About 8 bits per rule, a power of two (1 MiB for a million rules: ~5% false positives).
     const filterWords = Math.min(1 << 21, Math.max(32, 2 ** Math.ceil(Math.log2(Math.max(1, n) * 8)) / 32));
-    const filter = new Int32Array(filterWords);
-    const slots = new Int32Array(capacity * SLOT_INTS);
     const names = this.#names;
+    const hashes = names.map(hashName);
+    // The probe table: per home slot, the rule holding it + 1 (0 = empty), and its hash (probes
+    // compare hashes slot by slot, in order, as the lookup does).
+    const rules: number[] = new Array<number>(capacity).fill(0);
+    const slotHashes: number[] = new Array<number>(capacity).fill(0);
+    const metas = this.#metas;
     // Same-name rules: their head slot and their own meta, in rule order.
     const dupHead: number[] = [];
     const dupMeta: number[] = [];
     let minLabels = n === 0 ? 1 : 127;
     for (let r = 0; r < n; r++) {
-      const at = this.#at[r];
-      const len = names[at];
-      const h = hashBytes(names, at + 1, at + 1 + len);
-      filter[filterWord(h, filterWords)] |= filterBits(h);
-      const head = insert(slots, names, h, at, this.#metas[r]);
+      const head = insert(rules, slotHashes, names, hashes[r], r);
       if (head >= 0) {
         dupHead.push(head);
-        dupMeta.push(this.#metas[r]);
+        dupMeta.push(metas[r]);
+        metas[rules[head] - 1] |= DUPS_BIT;
       }
-      let labels = 1;
-      for (let k = at + 1; k <= at + len; k++) if (names[k] === 46) labels++;
+      const labels = countLabels(names[r]);
       if (labels < minLabels) minLabels = labels;
     }
     if (capacity + dupHead.length > MAX_IDS) throw new RangeError(`more than ${MAX_IDS} domain rule ids`);
-    const { overflow, dups } = layOverflow(slots, dupHead, dupMeta);
     const layout = {
       capacity,
       count: n,
@@ -88,72 +96,113 @@ export class DomainTableBuilder {
       slotsOffset: filterWords * 4,
       namesOffset: filterWords * 4 + (capacity + dupHead.length) * SLOT_INTS * 4,
       namesLength: this.#namesLength,
-      dups,
+      dups: [] as number[],
     };
     const buffer = new SharedArrayBuffer(layout.namesOffset + layout.namesLength);
-    new Int32Array(buffer, layout.filterOffset, filterWords).set(filter);
-    new Int32Array(buffer, layout.slotsOffset, slots.length + overflow.length).set(slots);
-    new Int32Array(buffer, layout.slotsOffset + slots.length * 4, overflow.length).set(overflow);
-    new Uint8Array(buffer, layout.namesOffset, layout.namesLength).set(names.subarray(0, this.#namesLength));
-    this.#names = new Uint8Array(0);
+    const filter = new Int32Array(buffer, layout.filterOffset, filterWords);
+    for (const h of hashes) filter[filterWord(h, filterWords)] |= filterBits(h);
+    const slots = new Int32Array(buffer, layout.slotsOffset, (capacity + dupHead.length) * SLOT_INTS);
+    for (let i = 0; i < capacity; i++) {
+      const r = rules[i] - 1;
+      if (r < 0) continue;
+      slots[i * SLOT_INTS] = slotHashes[i];
+      slots[i * SLOT_INTS + 1] = this.#at[r] + 1;
+      slots[i * SLOT_INTS + 2] = metas[r];
+    }
+    layout.dups = layOverflow(slots, capacity, dupHead, dupMeta);
+    writeNames(new Uint8Array(buffer, layout.namesOffset, layout.namesLength), names);
+    this.#names = [];
     this.#at = [];
     this.#metas = [];
     return { buffer, layout };
   }
 }
 
-/**
- * Inserts the name at pool offset `at` with hash `h`. Returns -1 when it took a slot, or the
- * index of the slot already holding the same name (whose meta then gets DUPS_BIT).
- */
-function insert(slots: Int32Array, names: Uint8Array, h: number, at: number, meta: number): number {
-  const capacity = slots.length / SLOT_INTS;
-  const len = names[at];
-  for (let i = home(h, capacity); ; i = i + 1 === capacity ? 0 : i + 1) {
-    const s = i * SLOT_INTS;
-    const other = slots[s + 1] - 1;
-    if (other < 0) {
-      slots[s] = h;
-      slots[s + 1] = at + 1;
-      slots[s + 2] = meta;
-      return -1;
-    }
-    if (slots[s] !== h || names[other] !== len) continue;
-    let k = 1;
-    while (k <= len && names[other + k] === names[at + k]) k++;
-    if (k <= len) continue;
-    slots[s + 2] |= DUPS_BIT;
-    return i;
+/** `hashBytes` of the bytes `writeNames` stores for `name`, computed from the string. */
+function hashName(name: string): number {
+  let h = SEED;
+  for (let i = name.length - 1; i >= 0; i--) h = Math.imul(h ^ storedByte(name.charCodeAt(i)), PRIME);
+  return finish(h);
+}
+
+/** The pool byte of a char code: ASCII folded (FOLD), anything else its low byte (a Uint8Array store). */
+function storedByte(c: number): number {
+  return c < 128 ? FOLD[c] : c & 0xff;
+}
+
+function countLabels(name: string): number {
+  let labels = 1;
+  for (let k = 0; k < name.length; k++) if (name.charCodeAt(k) === 46) labels++;
+  return labels;
+}
+
+/** Whether two names store the same pool bytes. */
+function sameName(a: string, b: string): boolean {
+  if (a === b) return true;
+  if (a.length !== b.length) return false;
+  for (let k = 0; k < a.length; k++)
+    if (storedByte(a.charCodeAt(k)) !== storedByte(b.charCodeAt(k))) return false;
+  return true;
+}
+
+/** Per name a length byte, then its bytes (folded: canonical names are lowercase already). */
+function writeNames(pool: Uint8Array, names: readonly string[]): void {
+  let at = 0;
+  for (const name of names) {
+    pool[at++] = name.length;
+    for (let i = 0; i < name.length; i++) pool[at++] = storedByte(name.charCodeAt(i));
   }
 }
 
 /**
- * The overflow slots (after the `capacity` home slots), grouped by head in rule order, each
- * pointing at its head's name; and the flat `[head, first overflow id, count, …]` index.
+ * Inserts rule `r` by linear probing. Returns -1 when it took a slot, or the index of the slot
+ * already holding the same name (whose meta then gets DUPS_BIT).
+ */
+function insert(
+  rules: number[],
+  slotHashes: number[],
+  names: readonly string[],
+  h: number,
+  r: number,
+): number {
+  const capacity = rules.length;
+  for (let i = home(h, capacity); ; i = i + 1 === capacity ? 0 : i + 1) {
+    const other = rules[i] - 1;
+    if (other < 0) {
+      rules[i] = r + 1;
+      slotHashes[i] = h;
+      return -1;
+    }
+    if (slotHashes[i] === h && sameName(names[other], names[r])) return i;
+  }
+}
+
+/**
+ * Writes the overflow slots (after the `capacity` home slots), grouped by head in rule order, each
+ * pointing at its head's name; returns the flat `[head, first overflow id, count, …]` index.
  */
 function layOverflow(
   slots: Int32Array,
+  capacity: number,
   dupHead: readonly number[],
   dupMeta: readonly number[],
-): { overflow: Int32Array; dups: number[] } {
-  const capacity = slots.length / SLOT_INTS;
+): number[] {
   const groups = new Map<number, number[]>();
   dupHead.forEach((head, j) => {
     const list = groups.get(head);
     if (list) list.push(j);
     else groups.set(head, [j]);
   });
-  const overflow = new Int32Array(dupHead.length * SLOT_INTS);
   const dups: number[] = [];
   let next = 0;
   for (const [head, members] of groups) {
     dups.push(head, capacity + next, members.length);
     for (const j of members) {
-      const s = next++ * SLOT_INTS;
-      overflow[s] = slots[head * SLOT_INTS];
-      overflow[s + 1] = slots[head * SLOT_INTS + 1];
-      overflow[s + 2] = dupMeta[j];
+      const s = (capacity + next++) * SLOT_INTS;
+      slots[s] = slots[head * SLOT_INTS];
+      slots[s + 1] = slots[head * SLOT_INTS + 1];
+      slots[s + 2] = dupMeta[j];
     }
   }
-  return { overflow, dups };
+  return dups;
 }

@@ -74,6 +74,7 @@ export async function startDns(
     policy: service.policy,
     leases: deps.leases?.() ?? null,
     record: service.record,
+    recordPacked: (batch) => deps.records.dnsPacked(batch),
     metrics: deps.metrics,
     logger: dnsLog,
   });

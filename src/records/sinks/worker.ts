@@ -50,9 +50,19 @@ type Pending = { resolve: (value: unknown) => void; reject: (err: Error) => void
 type Request = WorkerRequest extends infer R ? (R extends { id: number } ? Omit<R, 'id'> : never) : never;
 
 /** Starts the worker and opens the database in it; rejects with GH_ERR_RECORDS_SINK when it cannot. */
+/**
+ * The sink thread's young generation, in MiB (two semi-spaces and a large-object space of one: 24 is
+ * a 16 MiB new space). What it allocates (a write's cloned strings) dies with the write; V8's
+ * default let a busy sink's new space grow to 32 MiB, resident for good after a burst.
+ */
+const SINK_YOUNG_GENERATION_MB = 24;
+
 export async function createWorkerSink(config: WorkerSinkConfig): Promise<WorkerSink> {
   const url = config.workerUrl ?? new URL('./sqlite-worker.js', import.meta.url);
-  const worker = new Worker(url, { workerData: { path: config.path } });
+  const worker = new Worker(url, {
+    workerData: { path: config.path },
+    resourceLimits: { maxYoungGenerationSizeMb: SINK_YOUNG_GENERATION_MB },
+  });
   const pending = new Map<number, Pending>();
   let nextId = 1;
   let dead: Error | null = null;

@@ -17,7 +17,6 @@ import { SessionBook } from './identity/subscribers/sessions.js';
 import { epochKeysOf, startIdentity } from './main/identity.js';
 import { everyMinute, recordsSink, startExporters, startRetention } from './main/records.js';
 import { startDisconnects, startDns } from './main/services.js';
-import { nativeAddon } from './native/index.js';
 import { createProxy } from './proxy/proxy.js';
 import type { ListenerKind, ProxyServer } from './proxy/types.js';
 import { type Records, startRecords } from './records/pipeline.js';
@@ -69,14 +68,7 @@ function trackPolicy(feed: PolicyFeed, metrics: Metrics): void {
 }
 
 /** Starts every configured service; on failure, closes what had started and rethrows. */
-/**
- * glibc malloc arenas for the gateway's threads (native/memory.c): 2, set before the first worker
- * thread starts; an operator's MALLOC_ARENA_MAX wins. Without the addon, glibc's default.
- */
-const MALLOC_ARENAS = 2;
-
 export async function startGateway(initial: GatehouseConfig, logger: Logger): Promise<Gateway> {
-  if (process.env.MALLOC_ARENA_MAX === undefined) nativeAddon()?.limitMallocArenas(MALLOC_ARENAS);
   const closers: (() => Promise<void> | void)[] = [];
   const close = async () => {
     for (const c of closers.reverse()) await c();

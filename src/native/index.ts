@@ -79,17 +79,8 @@ export interface UdpBatchPart {
   udpBatchClose(handle: UdpBatchHandle): void;
 }
 
-/** native/memory.c: the C library's allocator. */
-export interface MemoryPart {
-  /**
-   * mallopt(M_ARENA_MAX, n): threads that have not allocated yet share n glibc arenas instead of
-   * one each (up to 8 per core), whose freed memory stays resident. false when refused.
-   */
-  limitMallocArenas(n: number): boolean;
-}
-
 /** What the addon exports (each part of `native/` adds its own members). */
-export type NativeAddon = SocketsPart & UdpBatchPart & MemoryPart;
+export type NativeAddon = SocketsPart & UdpBatchPart;
 
 const ADDON = join('build', 'Release', 'gatehouse_native.node');
 

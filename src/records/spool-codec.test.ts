@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
-import { dnsChunker, unpackDnsChunks, unpackFlowChunks } from './sinks/chunk.js';
-import { type PackedBatch, packDns } from './sinks/packed.js';
+import { dnsChunker, packDns, unpackDnsChunks, unpackFlowChunks } from './sinks/chunk.js';
+import type { PackedBatch } from './sinks/packed.js';
 import { dnsRecordAt, flowRecordAt } from './sinks/records.fixture.js';
 import { chunkSpoolCodec, dnsSpoolCodec, flowSpoolCodec } from './spool-codec.js';
 

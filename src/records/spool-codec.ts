@@ -13,8 +13,8 @@
  * one JSON array in UTF-8 after a 12-byte header) and payloads that start with `[` (JSON records),
  * as older spools hold.
  */
-import { unpackChunk } from './sinks/chunk.js';
-import { type PackedBatch, type PackedTable, packDns, packFlows } from './sinks/packed.js';
+import { packDns, packFlows, unpackChunk } from './sinks/chunk.js';
+import type { PackedBatch, PackedTable } from './sinks/packed.js';
 import { DNS_COLUMNS, dnsRecord, FLOW_COLUMNS, flowRecord, type SqlValue } from './sinks/sql.js';
 import type { SpoolCodec } from './spool-frame.js';
 import type { DnsQueryRecord, FlowRecord } from './types.js';

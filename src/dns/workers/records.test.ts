@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { packDns } from '../../records/sinks/chunk.js';
 import type { PackedBatch } from '../../records/sinks/packed.js';
-import { packDns } from '../../records/sinks/packed.js';
 import { dnsRecordAt } from '../../records/sinks/records.fixture.js';
 import { createRecordPoster, unpackDns } from './records.js';
 

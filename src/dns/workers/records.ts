@@ -6,7 +6,8 @@
  */
 
 import type { Action } from '../../core/decision.js';
-import { type PackedBatch, packDns } from '../../records/sinks/packed.js';
+import { packDns } from '../../records/sinks/chunk.js';
+import type { PackedBatch } from '../../records/sinks/packed.js';
 import type { DnsQueryRecord, DnsTransport } from '../../records/types.js';
 
 /** Options of `createRecordPoster`. */

@@ -145,6 +145,23 @@ class FlowChunker extends ChunkerBase<FlowRecord> {
   }
 }
 
+/** Packs a whole batch of DNS query records as one chunk of its size (the record-array paths). */
+export function packDns(batch: readonly DnsQueryRecord[]): PackedBatch {
+  return packAll('dns_queries', new DnsChunker(batch.length), batch);
+}
+
+/** Packs a whole batch of flow records as one chunk of its size. */
+export function packFlows(batch: readonly FlowRecord[]): PackedBatch {
+  return packAll('flows', new FlowChunker(batch.length), batch);
+}
+
+/** The chunker holds exactly the batch, so its last `add` hands the chunk back. */
+function packAll<T>(table: PackedTable, chunker: Chunker<T>, batch: readonly T[]): PackedBatch {
+  let out: PackedBatch | null = null;
+  for (const r of batch) out = chunker.add(r) ?? out;
+  return out ?? { table, rows: 0, values: new Float64Array(0), strings: [] };
+}
+
 /** A chunker for DNS query records. */
 export function dnsChunker(rows = CHUNK_ROWS): Chunker<DnsQueryRecord> {
   return new DnsChunker(rows);

@@ -1,5 +1,6 @@
 import { describe, expect, test } from 'vitest';
-import { packDns, packedRows, packFlows } from './packed.js';
+import { packDns, packFlows } from './chunk.js';
+import { packedRows } from './packed.js';
 import { dnsRecordAt, flowRecordAt } from './records.fixture.js';
 import { DNS_COLUMNS, FLOW_COLUMNS, putDnsRow, putFlowRow, type SqlValue } from './sql.js';
 

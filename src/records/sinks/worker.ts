@@ -10,7 +10,8 @@
 import { Worker } from 'node:worker_threads';
 import { GatehouseError } from '../../core/errors.js';
 import type { DnsQueryRecord, FlowRecord, RecordQuery, RecordSink } from '../types.js';
-import { type PackedBatch, packDns, packFlows } from './packed.js';
+import { packDns, packFlows } from './chunk.js';
+import type { PackedBatch } from './packed.js';
 import type { FlowQuery } from './sqlite.js';
 
 /** A request to the worker (internal protocol between worker.ts and sqlite-worker.ts). */

@@ -1,7 +1,8 @@
 /** A slow (not failing) sink: only the excess of the backlog goes to the spool. */
 import { describe, expect, test } from 'vitest';
+import { memorySpool } from './batcher.fixture.js';
 import { createBatcher } from './batcher.js';
-import type { BatchSpool, RecordSink } from './types.js';
+import type { RecordSink } from './types.js';
 
 const settle = async (turns = 5): Promise<void> => {
   for (let i = 0; i < turns; i++) await new Promise((r) => setImmediate(r));
@@ -26,25 +27,6 @@ function gatedSink() {
   return { sink, all: () => batches.flat(), open };
 }
 
-function memorySpool() {
-  const batches: number[][] = [];
-  let peeked = false;
-  const spool: BatchSpool<number> = {
-    append: (b) => batches.push([...b]) > 0,
-    peek: () => {
-      peeked = batches.length > 0;
-      return batches[0];
-    },
-    ack: () => {
-      if (peeked) batches.shift();
-      peeked = false;
-    },
-    isEmpty: () => batches.length === 0,
-    sync: () => undefined,
-  };
-  return { spool, batches };
-}
-
 describe('a slow sink parks only the excess', () => {
   test.each([
     { maxQueue: 100, batchSize: 10, maxBatch: 10, spillAt: 50, pushed: 60 },
@@ -52,7 +34,7 @@ describe('a slow sink parks only the excess', () => {
     { maxQueue: 30, batchSize: 10, maxBatch: 10, spillAt: 30, pushed: 200 }, // the ring fills: push parks
   ])('queue $maxQueue, spillAt $spillAt, maxBatch $maxBatch: $pushed pushed', async (o) => {
     const s = gatedSink();
-    const mem = memorySpool();
+    const mem = memorySpool<number>();
     const b = createBatcher({ ...o, flushIntervalMs: 60_000, sink: s.sink, spool: mem.spool });
     for (const i of range(0, o.pushed)) {
       b.push(i);

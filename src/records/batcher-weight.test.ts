@@ -1,7 +1,8 @@
 /** The batcher carrying items that hold several records each (the pipeline's packed chunks). */
 import { afterEach, describe, expect, test, vi } from 'vitest';
+import { memorySpool } from './batcher.fixture.js';
 import { createBatcher } from './batcher.js';
-import type { BatchSpool, RecordSink } from './types.js';
+import type { RecordSink } from './types.js';
 
 const settle = async (turns = 5): Promise<void> => {
   for (let i = 0; i < turns; i++) await new Promise((r) => setImmediate(r));
@@ -20,25 +21,6 @@ function sink(fail: () => boolean = () => false) {
     },
   };
   return { sink: s, batches };
-}
-
-function spool(max = Number.POSITIVE_INFINITY) {
-  const batches: Item[][] = [];
-  let peeked = false;
-  const s: BatchSpool<Item> = {
-    append: (b) => batches.length < max && batches.push([...b]) > 0,
-    peek: () => {
-      peeked = batches.length > 0;
-      return batches[0];
-    },
-    ack: () => {
-      if (peeked) batches.shift();
-      peeked = false;
-    },
-    isEmpty: () => batches.length === 0,
-    sync: () => undefined,
-  };
-  return { spool: s, batches };
 }
 
 afterEach(() => {
@@ -76,7 +58,7 @@ describe('weighted items: the counters count records', () => {
     let down = true;
     let clock = 0;
     const s = sink(() => down);
-    const sp = spool();
+    const sp = memorySpool<Item>();
     const b = createBatcher<Item>({
       ...{ maxQueue: 10, batchSize: 1, flushIntervalMs: 60_000, sink: s.sink, spool: sp.spool },
       ...{ retryMs: 1000, now: () => clock, weight: (x: Item) => x.n },

@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, test, vi } from 'vitest';
+import { memorySpool } from './batcher.fixture.js';
 import { createBatcher } from './batcher.js';
 import { createSpool } from './spool.js';
 import type { BatchSpool, RecordSink } from './types.js';
@@ -29,26 +30,6 @@ function memorySink(opts: { fail?: () => boolean; gated?: boolean } = {}) {
     release = [];
   };
   return { sink, batches, all: () => batches.flat(), open };
-}
-
-/** An in-memory spool holding at most `max` batches; like the disk spool, `ack` removes only what `peek` returned. */
-function memorySpool(max = Number.POSITIVE_INFINITY, initial: number[][] = []) {
-  const batches = initial.map((b) => [...b]);
-  let peeked = false;
-  const spool: BatchSpool<number> = {
-    append: (b) => batches.length < max && batches.push([...b]) > 0,
-    peek: () => {
-      peeked = batches.length > 0;
-      return batches[0];
-    },
-    ack: () => {
-      if (peeked) batches.shift();
-      peeked = false;
-    },
-    isEmpty: () => batches.length === 0,
-    sync: () => undefined,
-  };
-  return { spool, batches };
 }
 
 afterEach(() => {

@@ -27,8 +27,19 @@ let radiusPort = 0;
 
 const acct = (attributes: string, secret = 'testing123') => radclient(radiusPort, secret, attributes);
 
-const dig = (from: string, name: string) =>
-  client('dig', ['-b', from, '@127.0.0.1', '-p', String(gw.ports.udp), '+tries=1', '+time=3', name, 'A']);
+const dig = (from: string, name: string, transport: 'udp' | 'tcp' = 'udp') =>
+  client('dig', [
+    '-b',
+    from,
+    '@127.0.0.1',
+    '-p',
+    String(gw.ports[transport]),
+    '+tries=1',
+    '+time=3',
+    transport === 'tcp' ? '+tcp' : '+notcp',
+    name,
+    'A',
+  ]);
 
 beforeAll(async () => {
   home = createHome();
@@ -91,6 +102,9 @@ describe('RADIUS accounting to policy and records', () => {
     expect(reply).toMatch(/Accounting-Response/);
     expect(await dig('127.0.0.42', 'isp-only.example')).toMatch(/EDE: 16/);
     expect(await dig('127.0.0.43', 'isp-only.example')).toMatch(/status: NOERROR/);
+    // Over TCP the connection's address is parsed once and looked up by number, as over UDP.
+    expect(await dig('127.0.0.42', 'isp-only.example', 'tcp')).toMatch(/EDE: 16/);
+    expect(await dig('127.0.0.43', 'isp-only.example', 'tcp')).toMatch(/status: NOERROR/);
   });
 
   it('records the query under a pseudonym, never the subscriber id', async () => {

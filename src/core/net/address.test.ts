@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { formatIPv4, parseIPv4 } from './address.js';
+import { formatIPv4, parseIPv4, socketIPv4 } from './address.js';
 
 /**
  * The reference parser: parseIPv4 as it was before it was rewritten for the lease index's hot path
@@ -39,6 +39,21 @@ function rng(seed: number): () => number {
     return x >>> 0;
   };
 }
+
+describe('socketIPv4', () => {
+  test.each([
+    ['10.0.0.1', 0x0a000001],
+    ['::ffff:10.0.0.1', 0x0a000001],
+    ['::ffff:127.0.0.1', 0x7f000001],
+    ['::1', -1],
+    ['2001:db8::1', -1],
+    ['::ffff:10.0.0', -1],
+    ['', -1],
+    [undefined, -1],
+  ])('%s is %s', (text, value) => {
+    expect(socketIPv4(text)).toBe(value);
+  });
+});
 
 describe('parseIPv4', () => {
   test.each([

@@ -55,6 +55,17 @@ export function parseIPv4(text: string, from = 0): number {
   return bad < 0 ? -1 : ((value << 8) | part) >>> 0;
 }
 
+/**
+ * A socket's IPv4 peer as a u32, or -1: dotted-quad text, or the IPv4-mapped form
+ * (`::ffff:a.b.c.d`, RFC 4291 §2.5.5.2) that dual-stack sockets report for IPv4 clients. Listeners
+ * call it once per connection, so every query on it takes the lease index's numeric path.
+ */
+export function socketIPv4(text: string | undefined): number {
+  if (text === undefined) return -1;
+  const v4 = parseIPv4(text);
+  return v4 >= 0 || !text.startsWith('::ffff:') ? v4 : parseIPv4(text, 7);
+}
+
 /** Parses an IPv6 address (with `::` and an optional embedded IPv4 tail) into four words, or null. */
 export function parseIPv6(text: string): [number, number, number, number] | null {
   if (text.length < 2 || text.length > 45) return null;

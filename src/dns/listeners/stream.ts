@@ -8,6 +8,7 @@
  */
 import type net from 'node:net';
 import { performance } from 'node:perf_hooks';
+import { socketIPv4 } from '../../core/net/address.js';
 import { HEADER_SIZE } from '../wire/constants.js';
 import {
   type DnsHandler,
@@ -50,7 +51,7 @@ export class StreamConnection {
   readonly #partialMs: number;
   readonly #maxInFlight: number;
   readonly #maxQuery: number;
-  readonly #client: Pick<QueryContext, 'clientAddress' | 'clientPort' | 'family'>;
+  readonly #client: Pick<QueryContext, 'clientAddress' | 'clientPort' | 'family' | 'clientV4'>;
   #pending: Buffer = EMPTY;
   #inFlight = 0;
   #draining = false;
@@ -74,6 +75,8 @@ export class StreamConnection {
       clientAddress: socket.remoteAddress ?? '',
       clientPort: socket.remotePort ?? 0,
       family: familyOf(socket.remoteFamily),
+      // Parsed once per connection: pipelined queries look their lease up by number.
+      clientV4: socketIPv4(socket.remoteAddress),
     };
     socket.on('data', (chunk: Buffer) => this.#onData(chunk));
     socket.on('drain', () => {

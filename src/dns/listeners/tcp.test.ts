@@ -91,6 +91,7 @@ describe('createTcpListener: framing and pipelining (RFC 7766 §6.2.1.1)', () =>
     expect(spy.seen[0]).toMatchObject({
       transport: 'tcp',
       clientAddress: '127.0.0.1',
+      clientV4: 0x7f000001,
       family: 4,
       maxResponseSize: 65535,
       received: 7,

@@ -7,7 +7,7 @@ import type { PolicyFeed } from '../control/policy-feed.js';
 import { type DnsService, startDnsService } from '../dns/service.js';
 import { ensureCertificate } from '../dns/tls-cert.js';
 import { startDnsWorkers } from '../dns/workers/pool.js';
-import { planDnsWorkers } from '../dns/workers/sockets.js';
+import { planDnsWorkers, shareCache } from '../dns/workers/sockets.js';
 import type { CidrIdentityMap } from '../identity/cidr-map.js';
 import { createDisconnectOrders, type DisconnectOrders } from '../identity/disconnect-orders.js';
 import type { LeaseIndex } from '../identity/lease-index.js';
@@ -67,8 +67,10 @@ export async function startDns(
     return startDnsService(service);
   }
   // UDP and TCP in worker threads (dns/workers/); DoT, DoH and the proxy's lookups stay here.
+  // The answer cache's memory is shared out among the workers' caches and main's.
+  const shared = shareCache(config, plan.workers + 1);
   const workers = await startDnsWorkers({
-    config,
+    config: shared,
     workers: plan.workers,
     sockets: plan.sockets,
     policy: service.policy,
@@ -85,7 +87,7 @@ export async function startDns(
   // Here only DoT and DoH: UDP and TCP are the workers'.
   const main = await startDnsService({
     ...service,
-    config: { ...config, dns: { ...config.dns, listen: [] } },
+    config: { ...shared, dns: { ...shared.dns, listen: [] } },
   }).catch(async (err: unknown) => {
     await workers.close();
     throw err;

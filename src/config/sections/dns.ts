@@ -8,7 +8,7 @@ const cache = obj(
     maxBytes: bytes({
       default: '64MiB',
       max: '64GiB',
-      doc: 'Memory the answer cache may use; 0 disables it.',
+      doc: 'Memory the answer caches may use in all (DNS worker threads share it out); 0 disables them.',
     }),
     minTtl: duration({
       default: '0s',

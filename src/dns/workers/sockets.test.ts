@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../config/load.js';
 import { nativeAddon } from '../../native/index.js';
-import { planDnsWorkers } from './sockets.js';
+import { planDnsWorkers, shareCache } from './sockets.js';
 
 const config = (workers: number | 'auto', listen = ['127.0.0.1:0']) =>
   loadConfig({ overrides: { dns: { workers, listen } } });
@@ -31,4 +31,23 @@ describe('planDnsWorkers', () => {
       expect(planDnsWorkers(config(2), 2)).toMatchObject({ workers: 2, sockets: 'native' });
     },
   );
+});
+
+describe('shareCache', () => {
+  it('divides dns.cache.maxBytes among the DNS threads and leaves everything else as it was', () => {
+    const c = loadConfig({ overrides: { dns: { workers: 2, cache: { maxBytes: '64MiB' } } } });
+    const shared = shareCache(c, 3);
+    expect(shared.dns.cache.maxBytes).toBe(Math.floor((64 * 1024 * 1024) / 3));
+    expect(shared.dns.cache.maxBytes * 3).toBeLessThanOrEqual(c.dns.cache.maxBytes);
+    expect({ ...shared.dns.cache, maxBytes: 0 }).toEqual({ ...c.dns.cache, maxBytes: 0 });
+    expect({ ...shared.dns, cache: null }).toEqual({ ...c.dns, cache: null });
+    expect(c.dns.cache.maxBytes).toBe(64 * 1024 * 1024); // the operator's config is not changed
+  });
+
+  it('keeps a disabled cache disabled and one thread whole', () => {
+    const off = loadConfig({ overrides: { dns: { cache: { maxBytes: 0 } } } });
+    expect(shareCache(off, 3).dns.cache.maxBytes).toBe(0);
+    const one = loadConfig({});
+    expect(shareCache(one, 1).dns.cache.maxBytes).toBe(one.dns.cache.maxBytes);
+  });
 });

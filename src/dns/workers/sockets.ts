@@ -46,6 +46,18 @@ export function planDnsWorkers(config: GatehouseConfig, cpus = availableParallel
   };
 }
 
+/**
+ * `config` with `dns.cache.maxBytes` divided among `threads` DNS pipelines (each worker and main,
+ * which keeps DoT, DoH and the proxy's lookups). Each pipeline has its own cache (docs/dns-workers.md),
+ * and the setting is the memory the answer cache may use in all, not per thread: without the split,
+ * N workers could hold N + 1 times what the operator configured.
+ */
+export function shareCache(config: GatehouseConfig, threads: number): GatehouseConfig {
+  const cache = config.dns.cache;
+  const maxBytes = Math.floor(cache.maxBytes / Math.max(1, threads));
+  return { ...config, dns: { ...config.dns, cache: { ...cache, maxBytes } } };
+}
+
 const text = (host: string, port: number) => (host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`);
 
 /**

@@ -161,6 +161,47 @@ describe('DnsCache', () => {
     expect(cache.stats().bytes).toBeLessThanOrEqual((one.length + 200) * 3);
   });
 
+  it('spares a hit entry once: when every entry was hit, the oldest still goes after one sweep', () => {
+    const one = answer('n0.example', [60]);
+    const { cache } = setup({ maxBytes: (one.length + 200) * 3 });
+    const keys = [0, 1, 2, 3, 4].map((i) => cacheKey(`n${i}.example`, 1, 1, false));
+    for (const i of [0, 1, 2]) cache.set(keys[i], answer(`n${i}.example`, [60]));
+    for (const i of [0, 1, 2]) cache.get(keys[i]);
+    cache.set(keys[3], answer('n3.example', [60]));
+    // n0, n1, n2 were spared (unmarked, in that order) and n0 went first.
+    expect(cache.get(keys[0])).toBeNull();
+    expect(cache.stats()).toMatchObject({ entries: 3, evictions: 1 });
+    cache.set(keys[4], answer('n4.example', [60]));
+    expect(cache.get(keys[1])).toBeNull();
+    expect(cache.get(keys[2])).not.toBeNull();
+    expect(cache.get(keys[3])).not.toBeNull();
+    expect(cache.get(keys[4])).not.toBeNull();
+  });
+
+  it('stays within maxBytes and keeps the entries hit most under churn', () => {
+    const one = answer('n0.example', [60]);
+    const { cache } = setup({ maxBytes: (one.length + 200) * 50 });
+    const key = (i: number) => cacheKey(`n${i}.example`, 1, 1, false);
+    let seed = 7;
+    const random = () => {
+      seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+      return seed / 0x80000000;
+    };
+    for (let round = 0; round < 2000; round++) {
+      // Names 0..9 are asked for every round; the rest once each, to push them out.
+      for (let hot = 0; hot < 10; hot++)
+        if (cache.get(key(hot)) === null) cache.set(key(hot), answer(`n${hot}.example`, [600]));
+      const cold = 10 + Math.floor(random() * 100_000);
+      cache.set(key(cold), answer(`n${cold}.example`, [600]));
+      expect(cache.stats().bytes).toBeLessThanOrEqual((one.length + 200) * 50);
+    }
+    const { hits, misses, evictions } = cache.stats();
+    expect(evictions).toBeGreaterThan(1000);
+    // The hot names were fetched once each and then always hit.
+    expect(misses).toBe(10);
+    expect(hits).toBe(2000 * 10 - 10);
+  });
+
   it('does not cache uncacheable answers and never shares stored bytes', () => {
     const { cache } = setup();
     expect(cache.set(KEY, answer('www.example.com', [60], { flags: 2 }))).toBe(false);

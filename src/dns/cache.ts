@@ -70,8 +70,8 @@ interface Entry {
   readonly size: number;
   hits: number;
   prefetched: boolean;
-  /** Insertion sequence number: how far from the LRU end the entry sits. */
-  seq: number;
+  /** Hit since it last reached the old end of the map: eviction gives it a second chance. */
+  used: boolean;
   /** The slab generation `bytes` was kept in (answer-slabs.ts). */
   slab: number;
   agedBy: number;
@@ -134,7 +134,6 @@ export class DnsCache {
   readonly #map = new Map<string, Entry>();
   readonly #cfg: Required<CacheConfig>;
   #bytes = 0;
-  #seq = 0;
   readonly #slabs = new AnswerSlabs();
   #hits = 0;
   #misses = 0;
@@ -170,6 +169,7 @@ export class DnsCache {
     // Clamp once at store time so serving only subtracts the age.
     adjustTtls(bytes, len, 0, cfg.minTtl, max);
     this.delete(key);
+    if (this.#bytes + size > cfg.maxBytes) this.#evict(cfg.maxBytes - size);
     const entry: Entry = {
       bytes,
       storedAt: cfg.now(),
@@ -177,19 +177,34 @@ export class DnsCache {
       size,
       hits: 0,
       prefetched: false,
-      seq: ++this.#seq,
+      used: false,
       slab: this.#slabs.generation,
       agedBy: 0,
     };
     this.#map.set(key, entry);
     this.#bytes += size;
+    return true;
+  }
+
+  /**
+   * Evicts from the old end of the map (insertion order) until at most `budget` bytes are held,
+   * CLOCK-style: an entry hit since it was stored or last spared goes back to the young end once,
+   * unmarked, and the next unmarked one goes. A hit only marks its entry: moving it in the map on
+   * every hit (delete and set, two more hash-table operations) cost more than the lookup itself
+   * when the working set cycles through the cache, and nothing at all when nothing is evicted.
+   */
+  #evict(budget: number): void {
     for (const [k, e] of this.#map) {
-      if (this.#bytes <= cfg.maxBytes) break;
+      if (this.#bytes <= budget) return;
       this.#map.delete(k);
+      if (e.used) {
+        e.used = false;
+        this.#map.set(k, e); // visited once more at most: unmarked now
+        continue;
+      }
       this.#bytes -= e.size;
       this.#evictions++;
     }
-    return true;
   }
 
   /** Serves a fresh (or, when asked, stale) copy, or null on a miss. */
@@ -209,16 +224,11 @@ export class DnsCache {
     }
     this.#hits++;
     entry.hits++;
-    // LRU, approximately: only an entry in the older half moves to the young end.
-    if (this.#seq - entry.seq > this.#map.size >>> 1) {
-      entry.seq = ++this.#seq;
-      this.#map.delete(key);
-      this.#map.set(key, entry);
-      // Out of an old slab too, so its few popular answers do not keep it alive.
-      if (this.#slabs.isOld(entry.slab)) {
-        entry.bytes = this.#slabs.keep(entry.bytes, entry.bytes.length);
-        entry.slab = this.#slabs.generation;
-      }
+    entry.used = true;
+    // Out of an old slab, so its few popular answers do not keep it alive.
+    if (this.#slabs.isOld(entry.slab)) {
+      entry.bytes = this.#slabs.keep(entry.bytes, entry.bytes.length);
+      entry.slab = this.#slabs.generation;
     }
     let prefetch = false;
     if (!entry.prefetched && entry.hits >= cfg.prefetchHits && left * 10 <= entry.ttl) {

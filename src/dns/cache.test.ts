@@ -70,18 +70,38 @@ describe('DnsCache', () => {
   });
 
   it.each([
-    [1, 1, false],
     [28, 1, true],
+    [28, 1, false],
+    [1, 1, true],
+    [1, 3, false],
     [65535, 65535, true],
     [0, 255, false],
   ])(
-    'writes the key as name/type/class/DO (type %i, class %i, DO %s), suffix table full or not',
+    'writes the key as "name type/class/DO" (type %i, class %i, DO %s), suffix table full or not',
     (qtype, qclass, d) => {
       // Past the bounded suffix table's size the key is built directly, and reads the same.
       for (let t = 1000; t < 2100; t++) cacheKey('fill.example', t, 3, false);
-      expect(cacheKey('a.example', qtype, qclass, d)).toBe(`a.example/${qtype}/${qclass}/${d ? 1 : 0}`);
+      expect(cacheKey('a.example', qtype, qclass, d)).toBe(`a.example ${qtype}/${qclass}/${d ? 1 : 0}`);
     },
   );
+
+  it('keys A, class IN, no DO by the name alone, and never lets a name with a space pose as another key', () => {
+    expect(cacheKey('a.example', 1, 1, false)).toBe('a.example');
+    // A name with a space (not from the wire: readName escapes it) takes the long form.
+    expect(cacheKey('a.example 28/1/0', 1, 1, false)).toBe('a.example 28/1/0 1/1/0');
+    expect(cacheKey('a.example 28/1/0', 1, 1, false)).not.toBe(cacheKey('a.example', 28, 1, false));
+    // Names with slashes (legal in a label, and not escaped) cannot reach the long form's suffix.
+    expect(cacheKey('a.example/28/1/0', 1, 1, false)).not.toBe(cacheKey('a.example', 28, 1, false));
+    const keys = new Set<string>();
+    for (const name of ['a.example', 'a.example 1/1/0', 'a.example 28/1/0', 'a.example/28/1/0'])
+      for (const [t, c, d] of [
+        [1, 1, false],
+        [28, 1, false],
+        [1, 1, true],
+      ] as const)
+        keys.add(cacheKey(name, t, c, d));
+    expect(keys.size).toBe(12);
+  });
 
   it('serves with TTLs decremented by age and the caller ID', () => {
     const { clock, cache } = setup();

@@ -86,13 +86,22 @@ const ttlCursor = new RecordCursor(new Uint8Array(0));
 /** Key suffixes by QTYPE, QCLASS and DO (a key is one concatenation), at most 1024 (clients pick them). */
 const KEY_SUFFIXES = new Map<number, string>();
 
-/** The cache key: lowercase QNAME text, QTYPE, QCLASS and the DO bit (DNSSEC records differ). */
+/**
+ * The cache key: lowercase QNAME text, QTYPE, QCLASS and the DO bit (DNSSEC records differ).
+ *
+ * The commonest question (A, class IN, no DO) is keyed by the name itself: a concatenation is a
+ * cons string, which `Map.get` first flattens (a copy per query) before hashing it. Every other
+ * question is `name + " qtype/qclass/do"`. The two forms cannot meet: a bare key holds no space
+ * (names from the wire never do, `readName` escapes it as `\032`; a name that does takes the long
+ * form), a long key always does, and its suffix (after the last space) has none.
+ */
 export function cacheKey(name: string, qtype: number, qclass: number, dnssecOk: boolean): string {
+  if (qtype === 1 && qclass === 1 && !dnssecOk && name.indexOf(' ') < 0) return name;
   // QTYPE and QCLASS are 16-bit: the number is unique per combination.
   const k = qclass * 0x20000 + qtype * 2 + (dnssecOk ? 1 : 0);
   let suffix = KEY_SUFFIXES.get(k);
   if (suffix === undefined) {
-    suffix = `/${qtype}/${qclass}/${dnssecOk ? 1 : 0}`;
+    suffix = ` ${qtype}/${qclass}/${dnssecOk ? 1 : 0}`;
     if (KEY_SUFFIXES.size < 1024) KEY_SUFFIXES.set(k, suffix);
   }
   return name + suffix;

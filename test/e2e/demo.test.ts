@@ -6,28 +6,18 @@
  */
 import { execFile } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type AuthDns, startAuthDns } from '../fixtures/auth-dns.js';
 import { createHome, type GatehouseHome, type RunningGateway, startGateway } from '../helpers/gateway.js';
+import { freePort } from '../helpers/ports.js';
 
 const run = promisify(execFile);
 let home: GatehouseHome;
 let upstream: AuthDns;
 let gw: RunningGateway;
 let config = '';
-
-/** A port free right now on loopback (the demo's configuration must name the gateway's HTTP port). */
-const freePort = (): Promise<number> =>
-  new Promise((resolve, reject) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-    s.on('error', reject);
-  });
 
 beforeAll(async () => {
   home = createHome();

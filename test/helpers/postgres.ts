@@ -7,11 +7,11 @@
  */
 import { execFile } from 'node:child_process';
 import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import pg from 'pg';
+import { freePort } from './ports.js';
 
 const run = promisify(execFile);
 
@@ -38,18 +38,6 @@ export function postgresSkipReason(): string | undefined {
   return postgresBinDir() === undefined
     ? 'postgresql binaries (initdb, pg_ctl) not found: apt-get install postgresql'
     : undefined;
-}
-
-/** A TCP port that was free a moment ago on 127.0.0.1. */
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 /** Runs a PostgreSQL binary, as the `postgres` user when we are root (initdb refuses to run as root). */

@@ -138,7 +138,7 @@ export function cacheableTtl(buf: Uint8Array, len: number): { ttl: number; negat
   return Number.isFinite(min) ? { ttl: min, negative } : null;
 }
 
-/** A byte-bounded LRU cache of DNS responses. Build one with `createCache`. */
+/** A byte-bounded cache of DNS responses, evicting CLOCK-style (`#evict`). Build one with `createCache`. */
 export class DnsCache {
   readonly #map = new Map<string, Entry>();
   readonly #cfg: Required<CacheConfig>;

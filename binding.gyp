@@ -2,7 +2,7 @@
   "targets": [
     {
       "target_name": "gatehouse_native",
-      "sources": ["native/module.c", "native/sockets.c", "native/udp_batch.c"],
+      "sources": ["native/module.c", "native/sockets.c", "native/udp_batch.c", "native/threads.c"],
       "cflags": ["-O2", "-Wall", "-Wextra", "-std=gnu11"]
     }
   ]

@@ -15,7 +15,13 @@ import type { DnsService } from './dns/service.js';
 import type { LeaseIndex } from './identity/lease-index.js';
 import { SessionBook } from './identity/subscribers/sessions.js';
 import { epochKeysOf, startIdentity } from './main/identity.js';
-import { everyMinute, recordsSink, startExporters, startRetention } from './main/records.js';
+import {
+  BACKGROUND_THREAD,
+  everyMinute,
+  recordsSink,
+  startExporters,
+  startRetention,
+} from './main/records.js';
 import { startDisconnects, startDns } from './main/services.js';
 import { createProxy } from './proxy/proxy.js';
 import type { ListenerKind, ProxyServer } from './proxy/types.js';
@@ -101,8 +107,10 @@ export async function startGateway(initial: GatehouseConfig, logger: Logger): Pr
       exporters: startExporters(initial, metrics, logger),
       // records.store = postgres://…: the nodes sharing it share records; the spool stays in front.
       ...recordsSink(initial),
+      background: BACKGROUND_THREAD,
     });
     closers.push(() => records.close());
+    if (records.sinkThread !== null) logger.info({ scheduling: records.sinkThread }, 'records sink thread');
     // The HTTP endpoint starts first so notices can link to its bound port; the proxy's
     // connections appear there once it runs.
     let proxyRef: ProxyServer | null = null;

@@ -21,6 +21,12 @@ import type { Metrics } from '../telemetry/metrics.js';
 import type { Closers } from './identity.js';
 
 /**
+ * For the records threads (the SQLite sink, the retention job): SCHED_IDLE, so they run on CPU time
+ * the threads that answer queries leave (src/native/threads.ts). Records import only core: injected.
+ */
+export const BACKGROUND_THREAD = new URL('../native/threads.js', import.meta.url).href;
+
+/**
  * The records retention job (docs/records.md): rolls records up into daily aggregates, deletes
  * expired records and leases, destroys expired pseudonym keys (each destruction audited).
  */
@@ -54,6 +60,7 @@ export function startRetention(
             module: new URL('../proxy/destination-class.js', import.meta.url).href,
             prefixes: config.proxy.domesticPrefixes,
           },
+          background: BACKGROUND_THREAD,
           onFailure: (err) => {
             workerFailures.inc();
             log.error({ err }, 'retention worker failed; restarting it at the next run or report');

@@ -19,7 +19,7 @@ import {
 } from './sinks/chunk.js';
 import type { PackedBatch, PackedTable } from './sinks/packed.js';
 import { recordsDbPath } from './sinks/sqlite.js';
-import { createWorkerSink } from './sinks/worker.js';
+import { createWorkerSink, type WorkerSink } from './sinks/worker.js';
 import { createSpool } from './spool.js';
 import { chunkSpoolCodec } from './spool-codec.js';
 import type { BatcherStats, DnsQueryRecord, FlowRecord, RecordSink } from './types.js';
@@ -41,6 +41,8 @@ export interface RecordsConfig {
   readonly exporters?: readonly RecordExporter[];
   /** The records database, when not the default SQLite file under `dataDir` (PostgreSQL); closed with the rest. */
   readonly sink?: RecordsDatabase;
+  /** For the SQLite sink's thread: module URL of `backgroundThisThread()` (records/background.ts). */
+  readonly background?: string;
 }
 
 /** A records database as the pipeline uses it (`createWorkerSink` and `createPostgresSink` fit). */
@@ -78,6 +80,8 @@ export interface Records {
   dnsPacked(p: PackedBatch): void;
   flow(r: FlowRecord): void;
   stats(): { dns: BatcherStats; flow: BatcherStats };
+  /** How the SQLite sink's thread is scheduled (for the log); null with another sink. */
+  readonly sinkThread: string | null;
   close(): Promise<void>;
 }
 
@@ -93,7 +97,11 @@ interface KindPath<T> {
 
 /** Opens the records database, the spools and the batchers. */
 export async function startRecords(c: RecordsConfig): Promise<Records> {
-  const sink = c.sink ?? (await createWorkerSink({ path: recordsDbPath(c.dataDir) }));
+  const worker =
+    c.sink === undefined
+      ? await createWorkerSink({ path: recordsDbPath(c.dataDir), background: c.background })
+      : null;
+  const sink = c.sink ?? (worker as WorkerSink);
   // Chunks no bigger than a batch, so a small `batchSize` still sends a batch as soon as it is full.
   const rows = Math.max(1, Math.min(CHUNK_ROWS, c.batchSize));
   const items = (records: number): number => Math.max(1, Math.ceil(records / rows));
@@ -157,6 +165,7 @@ export async function startRecords(c: RecordsConfig): Promise<Records> {
     dnsPacked: (p) => dns.pushChunk(p),
     flow: (r) => flow.push(r),
     stats: () => ({ dns: dns.stats(), flow: flow.stats() }),
+    sinkThread: worker?.thread ?? null,
     async close() {
       await dns.close();
       await flow.close();

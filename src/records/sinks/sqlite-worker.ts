@@ -4,8 +4,9 @@
  * Answers every request with `{ id, ok, result? | message? }`; request 0 is the start-up answer.
  */
 import { parentPort, workerData } from 'node:worker_threads';
+import { runInBackground } from '../background.js';
 import { createSqliteSink, type SqliteSink } from './sqlite.js';
-import type { WorkerReply, WorkerRequest } from './worker.js';
+import type { WorkerReply, WorkerRequest, WorkerSinkData } from './worker.js';
 
 function handle(sink: SqliteSink, req: WorkerRequest): unknown {
   switch (req.op) {
@@ -22,19 +23,22 @@ function handle(sink: SqliteSink, req: WorkerRequest): unknown {
   }
 }
 
-function serve(): void {
+async function serve(): Promise<void> {
   const port = parentPort;
   if (port === null) return; // imported outside a worker: nothing to serve
   const reply = (msg: WorkerReply): void => port.postMessage(msg);
   const why = (err: unknown): string => (err instanceof Error ? err.message : String(err));
+  const data = workerData as WorkerSinkData;
+  // Before the first write: each write would otherwise take the answering thread's core for its slice.
+  const thread = await runInBackground(data.background);
   let sink: SqliteSink;
   try {
-    sink = createSqliteSink({ path: (workerData as { path: string }).path });
+    sink = createSqliteSink({ path: data.path });
   } catch (err) {
     reply({ id: 0, ok: false, message: why(err) });
     return;
   }
-  reply({ id: 0, ok: true });
+  reply({ id: 0, ok: true, result: thread });
   port.on('message', (req: WorkerRequest) => {
     try {
       reply({ id: req.id, ok: true, result: handle(sink, req) });
@@ -45,4 +49,4 @@ function serve(): void {
   });
 }
 
-serve();
+void serve();

@@ -32,6 +32,14 @@ export interface WorkerSinkConfig {
   readonly path: string;
   /** The compiled worker entry; defaults to `sqlite-worker.js` beside this module. */
   readonly workerUrl?: URL | undefined;
+  /** Module URL whose `backgroundThisThread()` the worker calls first (records/background.ts). */
+  readonly background?: string | undefined;
+}
+
+/** What the worker receives at start-up. */
+export interface WorkerSinkData {
+  readonly path: string;
+  readonly background?: string | undefined;
 }
 
 /** The worker-backed sink: the same sinks as `SqliteSink`, with asynchronous queries. */
@@ -43,6 +51,8 @@ export interface WorkerSink {
   query(q: RecordQuery): Promise<DnsQueryRecord[]>;
   queryFlows(q: FlowQuery): Promise<FlowRecord[]>;
   count(): Promise<{ readonly dnsQueries: number; readonly flows: number }>;
+  /** How the worker's thread is scheduled (`backgroundThisThread`'s answer), for the log. */
+  readonly thread: string;
   /** Closes the database, then ends the worker. */
   close(): Promise<void>;
 }
@@ -61,7 +71,7 @@ const SINK_YOUNG_GENERATION_MB = 24;
 export async function createWorkerSink(config: WorkerSinkConfig): Promise<WorkerSink> {
   const url = config.workerUrl ?? new URL('./sqlite-worker.js', import.meta.url);
   const worker = new Worker(url, {
-    workerData: { path: config.path },
+    workerData: { path: config.path, background: config.background } satisfies WorkerSinkData,
     resourceLimits: { maxYoungGenerationSizeMb: SINK_YOUNG_GENERATION_MB },
   });
   const pending = new Map<number, Pending>();
@@ -105,13 +115,15 @@ export async function createWorkerSink(config: WorkerSinkConfig): Promise<Worker
     }
     return out.length === 0 ? Promise.resolve() : call<void>({ op: 'write', chunks: out }, transfer);
   };
+  let thread: string;
   try {
-    await new Promise((resolve, reject) => pending.set(0, { resolve, reject }));
+    thread = String(await new Promise((resolve, reject) => pending.set(0, { resolve, reject })));
   } catch (err) {
     await worker.terminate();
     throw err;
   }
   return {
+    thread,
     dns: { write: (batch) => write([packDns(batch)]) },
     flows: { write: (batch) => write([packFlows(batch)]) },
     chunks: { write },

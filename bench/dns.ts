@@ -2,7 +2,8 @@
  * Benchmark: the DNS gateway against Unbound and a bare Node UDP server, same machine, same run,
  * same million-rule policy (one RPZ file both load), same query mix (Umbrella top-100k, 80%
  * allowed + 20% blocked), the same local upstream (an Unbound answering every name).
- * Prints rates, CPU per query, p99 at a fixed rate and memory; asserts nothing. The reload under
+ * Prints rates, CPU per query, p99 at a fixed 20k q/s (the gateway and Unbound in alternating rounds,
+ * GATEHOUSE_BENCH_P99_ROUNDS=3, judged on the medians) and memory; asserts nothing. The reload under
  * load is bench/reload.ts. The gateway and the bare server each run on both UDP paths: Node's
  * dgram and the native recvmmsg/sendmmsg batches (GATEHOUSE_BENCH_UDP=batch|dgram: one only), with
  * the DNS on the main thread or in worker threads (GATEHOUSE_BENCH_WORKERS=1,2; default 1).
@@ -140,6 +141,7 @@ async function main(): Promise<void> {
   }
   let memory = '';
   let worst = 0;
+  const ubRss: number[] = [];
   for (const [udp, workers] of UDP_PATHS.flatMap((u) => benchWorkerCounts().map((w) => [u, w] as const))) {
     // One gateway at a time: each holds the million-rule policy, and they share two cores.
     const gh = await startGatehouse(zone, upstream.port, udp, workers);
@@ -158,14 +160,30 @@ async function main(): Promise<void> {
     console.log(
       `ratios (${udp} w${workers}): ${floor}${same}gatehouse/unbound = ${(g.qps / u.qps).toFixed(2)} (goal 1.0); CPU per query gatehouse/unbound = ${(g.usPerQuery / u.usPerQuery).toFixed(2)}`,
     );
-    const rss = await p99At20k(`gatehouse ${udp} w${workers}`, gh.port, file, gh.pid);
+    // p99 at a fixed rate, the gateway and Unbound alternating: on a shared 2-core machine one run
+    // each landed anywhere in 0.5–4 ms (other tenants, the load generator's own scheduling); rounds
+    // side by side compare like with like, and the medians are what the goal is judged on.
+    await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
+    const runs: { gh: FixedRate; ub: FixedRate }[] = [];
+    for (let i = 0; i < P99_ROUNDS; i++) {
+      const ghRun = await p99At20k(`gatehouse ${udp} w${workers}`, gh.port, file, gh.pid);
+      const ubRun = await p99At20k('unbound (rpz)', ub.port, file, ub.pid);
+      runs.push({ gh: ghRun, ub: ubRun });
+    }
+    const ghP99 = median(runs.map((r) => r.gh.p99Ms));
+    const ubP99 = median(runs.map((r) => r.ub.p99Ms));
+    console.log(
+      `p99 at 20k q/s, ${P99_ROUNDS} alternating rounds (${udp} w${workers}): gatehouse median ${ghP99.toFixed(3)} ms (${runs.map((r) => r.gh.p99Ms.toFixed(2)).join(', ')}), unbound median ${ubP99.toFixed(3)} ms (${runs.map((r) => r.ub.p99Ms.toFixed(2)).join(', ')}); gatehouse/unbound = ${(ghP99 / ubP99).toFixed(2)} (goal ≤ 1.0), rounds where gatehouse ≤ unbound: ${runs.filter((r) => r.gh.p99Ms <= r.ub.p99Ms).length} of ${P99_ROUNDS}`,
+    );
+    const rss = spread(runs.flatMap((r) => r.gh.rss));
+    ubRss.push(...runs.flatMap((r) => r.ub.rss));
     memory += `gatehouse ${udp} w${workers} rss ${rssText(rss)}, `;
     worst = Math.max(worst, rss.max);
     gh.child.kill('SIGTERM');
   }
-  const ubRss = await p99At20k('unbound (rpz)', ub.port, file, ub.pid);
+  const ubMemory = spread(ubRss);
   console.log(
-    `memory over each 20k q/s run: ${memory}unbound rss ${rssText(ubRss)}; gatehouse max / unbound mean = ${(worst / ubRss.mean).toFixed(3)} (goal ≤ 0.25)`,
+    `memory over each 20k q/s run: ${memory}unbound rss ${rssText(ubMemory)}; gatehouse max / unbound mean = ${(worst / ubMemory.mean).toFixed(3)} (goal ≤ 0.25)`,
   );
   console.log('reload under load: see bench/reload.ts (node dist/bench/reload.js)');
 }
@@ -178,23 +196,46 @@ async function main(): Promise<void> {
  */
 const SETTLE_MS = Number(process.env.GATEHOUSE_BENCH_SETTLE_MS ?? 10_000);
 
-/** Resident memory sampled every 500 ms over a run, in bytes. */
+/** Quiet time before every fixed-rate run (the previous one's tail, the other server's). */
+const GAP_MS = 2_000;
+
+/** Fixed-rate rounds per gateway, each followed by one of Unbound's (GATEHOUSE_BENCH_P99_ROUNDS). */
+const P99_ROUNDS = Number(process.env.GATEHOUSE_BENCH_P99_ROUNDS ?? 3);
+
+/** Resident memory sampled every 500 ms over runs, in bytes. */
 interface RssSpread {
   readonly min: number;
   readonly mean: number;
   readonly max: number;
 }
 
+const spread = (samples: readonly number[]): RssSpread => ({
+  min: Math.min(...samples),
+  mean: samples.reduce((a, b) => a + b, 0) / samples.length,
+  max: Math.max(...samples),
+});
+
+const median = (xs: readonly number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 === 1 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+
 const rssText = (r: RssSpread): string => `${mib(r.mean)} (${mib(r.min)}–${mib(r.max)})`;
+
+/** One fixed-rate run: its p99 and the server's resident memory sampled through it. */
+interface FixedRate {
+  readonly p99Ms: number;
+  readonly rss: number[];
+}
 
 /**
  * The fixed-rate run, with the server's resident memory sampled through it: a V8 heap's resident
  * size moves by tens of MiB between collections, so one sample at the end could land anywhere.
  */
-async function p99At20k(label: string, p: number, file: string, pid: number): Promise<RssSpread> {
-  await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
-  const samples: number[] = [];
-  const sampler = setInterval(() => samples.push(rssBytes(pid)), 500);
+async function p99At20k(label: string, p: number, file: string, pid: number): Promise<FixedRate> {
+  await new Promise((resolve) => setTimeout(resolve, GAP_MS));
+  const rss: number[] = [];
+  const sampler = setInterval(() => rss.push(rssBytes(pid)), 500);
   const r = await runDnsperf({
     port: p,
     file,
@@ -203,15 +244,11 @@ async function p99At20k(label: string, p: number, file: string, pid: number): Pr
     verbose: true,
   });
   console.log(
-    `${label.padEnd(22)} at 20k q/s: p50 ${r.p50Ms?.toFixed(3)} ms, p99 ${r.p99Ms?.toFixed(3)} ms, lost ${r.lost}`,
+    `${label.padEnd(22)} at 20k q/s: p50 ${r.p50Ms?.toFixed(3)} ms, p99 ${r.p99Ms?.toFixed(3)} ms, lost ${r.lost}  load ${loadavg()[0].toFixed(2)}`,
   );
   clearInterval(sampler);
-  samples.push(rssBytes(pid));
-  return {
-    min: Math.min(...samples),
-    mean: samples.reduce((a, b) => a + b, 0) / samples.length,
-    max: Math.max(...samples),
-  };
+  rss.push(rssBytes(pid));
+  return { p99Ms: r.p99Ms ?? Number.NaN, rss };
 }
 
 try {

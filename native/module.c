@@ -3,7 +3,7 @@
  * does not expose. Each part registers its functions on the one exports object:
  *   sockets.c   - SO_REUSEPORT listeners (one socket per worker thread), SO_ORIGINAL_DST;
  *   udp_batch.c - recvmmsg/sendmmsg: many datagrams per system call and per JS callback;
- *   threads.c   - SCHED_IDLE for helper threads, behind the threads that answer queries.
+ *   threads.c   - sched_yield for helper threads, to let the threads that answer queries in.
  * Without the addon Gatehouse runs on Node's own sockets (see src/native/index.ts).
  */
 #include <node_api.h>

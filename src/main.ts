@@ -16,9 +16,9 @@ import type { LeaseIndex } from './identity/lease-index.js';
 import { SessionBook } from './identity/subscribers/sessions.js';
 import { epochKeysOf, startIdentity } from './main/identity.js';
 import {
-  BACKGROUND_THREAD,
   everyMinute,
   recordsSink,
+  SINK_YIELD_MODULE,
   startExporters,
   startRetention,
 } from './main/records.js';
@@ -107,7 +107,7 @@ export async function startGateway(initial: GatehouseConfig, logger: Logger): Pr
       exporters: startExporters(initial, metrics, logger),
       // records.store = postgres://…: the nodes sharing it share records; the spool stays in front.
       ...recordsSink(initial),
-      background: BACKGROUND_THREAD,
+      yieldModule: SINK_YIELD_MODULE,
     });
     closers.push(() => records.close());
     if (records.sinkThread !== null) logger.info({ scheduling: records.sinkThread }, 'records sink thread');

@@ -21,10 +21,10 @@ import type { Metrics } from '../telemetry/metrics.js';
 import type { Closers } from './identity.js';
 
 /**
- * For the records threads (the SQLite sink, the retention job): SCHED_IDLE, so they run on CPU time
- * the threads that answer queries leave (src/native/threads.ts). Records import only core: injected.
+ * The records sink thread's yield between statements (src/native/threads.ts), so the threads that
+ * answer queries never wait behind a whole write. Records import only core: injected.
  */
-export const BACKGROUND_THREAD = new URL('../native/threads.js', import.meta.url).href;
+export const SINK_YIELD_MODULE = new URL('../native/threads.js', import.meta.url).href;
 
 /**
  * The records retention job (docs/records.md): rolls records up into daily aggregates, deletes
@@ -60,7 +60,6 @@ export function startRetention(
             module: new URL('../proxy/destination-class.js', import.meta.url).href,
             prefixes: config.proxy.domesticPrefixes,
           },
-          background: BACKGROUND_THREAD,
           onFailure: (err) => {
             workerFailures.inc();
             log.error({ err }, 'retention worker failed; restarting it at the next run or report');

@@ -41,8 +41,8 @@ export interface RecordsConfig {
   readonly exporters?: readonly RecordExporter[];
   /** The records database, when not the default SQLite file under `dataDir` (PostgreSQL); closed with the rest. */
   readonly sink?: RecordsDatabase;
-  /** For the SQLite sink's thread: module URL of `backgroundThisThread()` (records/background.ts). */
-  readonly background?: string;
+  /** For the SQLite sink's thread: module URL of its yield between statements (records/background.ts). */
+  readonly yieldModule?: string;
 }
 
 /** A records database as the pipeline uses it (`createWorkerSink` and `createPostgresSink` fit). */
@@ -80,7 +80,7 @@ export interface Records {
   dnsPacked(p: PackedBatch): void;
   flow(r: FlowRecord): void;
   stats(): { dns: BatcherStats; flow: BatcherStats };
-  /** How the SQLite sink's thread is scheduled (for the log); null with another sink. */
+  /** How the SQLite sink's thread lets the answering threads in (for the log); null with another sink. */
   readonly sinkThread: string | null;
   close(): Promise<void>;
 }
@@ -97,14 +97,19 @@ interface KindPath<T> {
 
 /** Opens the records database, the spools and the batchers. */
 export async function startRecords(c: RecordsConfig): Promise<Records> {
-  const worker =
-    c.sink === undefined
-      ? await createWorkerSink({ path: recordsDbPath(c.dataDir), background: c.background })
-      : null;
-  const sink = c.sink ?? (worker as WorkerSink);
   // Chunks no bigger than a batch, so a small `batchSize` still sends a batch as soon as it is full.
   const rows = Math.max(1, Math.min(CHUNK_ROWS, c.batchSize));
   const items = (records: number): number => Math.max(1, Math.ceil(records / rows));
+  const worker =
+    c.sink === undefined
+      ? await createWorkerSink({
+          path: recordsDbPath(c.dataDir),
+          yieldModule: c.yieldModule,
+          // One batch (whole chunks): the batcher sends more at once only when the sink is behind.
+          yieldUpTo: items(c.batchSize) * rows,
+        })
+      : null;
+  const sink = c.sink ?? (worker as WorkerSink);
   const maxQueue = items(c.maxQueue);
   const maxBatch = items(Math.max(c.batchSize, MAX_BATCH));
   const path = <T>(kind: Kind, chunker: Chunker<T>, store: RecordSink<PackedBatch>): KindPath<T> => {

@@ -31,8 +31,6 @@ export interface ClassifierSpec {
 export interface RetentionWorkerData {
   readonly path: string;
   readonly classifier: ClassifierSpec;
-  /** Module URL of `backgroundThisThread()`, called first (records/background.ts). */
-  readonly background?: string | undefined;
 }
 
 /** A request to the worker (internal protocol between this module and retention-worker.ts). */
@@ -58,8 +56,6 @@ export interface RetentionWorkerConfig {
   /** The records database file (the sink's, opened a second time: WAL, busy timeout). */
   readonly path: string;
   readonly classifier: ClassifierSpec;
-  /** Module URL of `backgroundThisThread()`: the job runs behind the answering threads. */
-  readonly background?: string | undefined;
   /** The compiled worker entry; defaults to `retention-worker.js` beside this module. */
   readonly workerUrl?: URL | undefined;
   /** The worker could not start or died (logged and counted by the gateway); the next call restarts it. */
@@ -97,11 +93,7 @@ export function createRetentionWorker(config: RetentionWorkerConfig): RetentionW
   let nextId = 1;
 
   const start = (): Generation => {
-    const data: RetentionWorkerData = {
-      path: config.path,
-      classifier: config.classifier,
-      background: config.background,
-    };
+    const data: RetentionWorkerData = { path: config.path, classifier: config.classifier };
     // Referenced only while a call (or the start-up) waits: an idle worker keeps nobody alive.
     const worker = new Worker(url, { workerData: data });
     const pending = new Map<number, Pending>();

@@ -7,7 +7,6 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import type { ClassifyDestination } from './aggregate.js';
-import { runInBackground } from './background.js';
 import { createReports, type Reports } from './report.js';
 import { type RetentionSteps, sqliteRetentionSteps } from './retention.js';
 import type { RetentionReply, RetentionRequest, RetentionWorkerData } from './retention-client.js';
@@ -57,7 +56,6 @@ async function serve(): Promise<void> {
   if (port === null) return; // imported outside a worker: nothing to serve
   const data = workerData as RetentionWorkerData;
   let served: Served;
-  await runInBackground(data.background);
   try {
     const classify = await classifierOf(data.classifier);
     const db = openRecordsDb(data.path);

@@ -4,14 +4,22 @@
  * Answers every request with `{ id, ok, result? | message? }`; request 0 is the start-up answer.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { runInBackground } from '../background.js';
+import { loadYield, type ThreadYield } from '../background.js';
+import { chunkRowCount } from './chunk.js';
 import { createSqliteSink, type SqliteSink } from './sqlite.js';
 import type { WorkerReply, WorkerRequest, WorkerSinkData } from './worker.js';
 
-function handle(sink: SqliteSink, req: WorkerRequest): unknown {
+/**
+ * A write of at most `yieldUpTo` rows yields between its statements; a larger one means the sink is
+ * behind (the batcher sends more than one batch at a time only then), and it writes flat out.
+ */
+function handle(sink: SqliteSink, req: WorkerRequest, yielding: ThreadYield, yieldUpTo: number): unknown {
   switch (req.op) {
     case 'write':
-      return sink.writeChunks(req.chunks);
+      return sink.writeChunks(
+        req.chunks,
+        chunkRowCount(req.chunks) <= yieldUpTo ? yielding.yieldThread : undefined,
+      );
     case 'query':
       return sink.query(req.query);
     case 'queryFlows':
@@ -29,8 +37,7 @@ async function serve(): Promise<void> {
   const reply = (msg: WorkerReply): void => port.postMessage(msg);
   const why = (err: unknown): string => (err instanceof Error ? err.message : String(err));
   const data = workerData as WorkerSinkData;
-  // Before the first write: each write would otherwise take the answering thread's core for its slice.
-  const thread = await runInBackground(data.background);
+  const yielding = await loadYield(data.yieldModule);
   let sink: SqliteSink;
   try {
     sink = createSqliteSink({ path: data.path });
@@ -38,10 +45,14 @@ async function serve(): Promise<void> {
     reply({ id: 0, ok: false, message: why(err) });
     return;
   }
-  reply({ id: 0, ok: true, result: thread });
+  reply({
+    id: 0,
+    ok: true,
+    result: `yields between statements (writes of up to ${data.yieldUpTo ?? 0} rows): ${yielding.note}`,
+  });
   port.on('message', (req: WorkerRequest) => {
     try {
-      reply({ id: req.id, ok: true, result: handle(sink, req) });
+      reply({ id: req.id, ok: true, result: handle(sink, req, yielding, data.yieldUpTo ?? 0) });
       if (req.op === 'close') port.close();
     } catch (err) {
       reply({ id: req.id, ok: false, message: why(err) });

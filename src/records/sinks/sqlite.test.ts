@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import { isGatehouseError } from '../../core/errors.js';
 import { createBatcher } from '../batcher.js';
+import { packDns } from './chunk.js';
 import { dnsRecordAt, flowRecordAt } from './records.fixture.js';
 import { createSqliteSink, recordsDbPath, type SqliteSink } from './sqlite.js';
 
@@ -25,6 +26,17 @@ describe('the sqlite sink', () => {
   test.each([1, 99, 100, 101, 250])('a batch of %i DNS records round-trips field for field', (n) => {
     sink.dns.write(dns(n));
     expect(sink.query({ from: T0, to: T0 + n, limit: n + 10 })).toEqual(dns(n));
+  });
+
+  test('writeChunks calls `between` after each multi-row INSERT (the sink thread yields there)', () => {
+    const calls: number[] = [];
+    sink.writeChunks([packDns(dns(1_050))], () => calls.push(sink.count().dnsQueries));
+    // 10 statements of 100 rows, then 50 single rows; inside the transaction, so a reader of the
+    // same connection already sees each statement's rows when `between` runs.
+    expect(calls).toEqual([100, 200, 300, 400, 500, 600, 700, 800, 900, 1_000]);
+    expect(sink.count().dnsQueries).toBe(1_050);
+    sink.writeChunks([packDns(dns(300))]);
+    expect(calls.length).toBe(10);
   });
 
   test('flows round-trip field for field', () => {

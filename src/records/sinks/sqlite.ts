@@ -51,7 +51,11 @@ export interface SqliteSink {
   readonly dns: RecordSink<DnsQueryRecord>;
   readonly flows: RecordSink<FlowRecord>;
   /** Stores packed chunks of one table (chunk.ts, packed.ts: the worker's path), in one transaction. */
-  writeChunks(chunks: readonly PackedBatch[]): void;
+  /**
+   * `between` runs after each multi-row INSERT (every ROWS_PER_INSERT rows): the sink thread's yield
+   * (records/background.ts), so the thread answering queries never waits behind a whole write.
+   */
+  writeChunks(chunks: readonly PackedBatch[], between?: () => void): void;
   /** DNS query records in the time range, oldest first. */
   query(q: RecordQuery): DnsQueryRecord[];
   queryFlows(q: FlowQuery): FlowRecord[];
@@ -97,16 +101,21 @@ type Range = { readonly from: number; readonly to: number; readonly limit: numbe
  * A transaction that inserts a batch: full chunks through one multi-row statement, the rest one row
  * at a time; one parameter array is reused, so a batch allocates nothing per record.
  */
-function batchInsert(db: Database.Database, table: Table, width: number): (rows: RowSource) => void {
+function batchInsert(
+  db: Database.Database,
+  table: Table,
+  width: number,
+): (rows: RowSource, between: () => void) => void {
   const many = db.prepare(insertSql(table, ROWS_PER_INSERT));
   const one = db.prepare(insertSql(table, 1));
   const params = new Array<SqlValue>(width * ROWS_PER_INSERT).fill(null);
   const row = new Array<SqlValue>(width).fill(null);
-  return db.transaction((rows: RowSource) => {
+  return db.transaction((rows: RowSource, between: () => void) => {
     let i = 0;
     for (; i + ROWS_PER_INSERT <= rows.length; i += ROWS_PER_INSERT) {
       for (let j = 0; j < ROWS_PER_INSERT; j++) rows.put(i + j, params, j * width);
       many.run(params);
+      between();
     }
     for (; i < rows.length; i++) {
       rows.put(i, row, 0);
@@ -114,6 +123,8 @@ function batchInsert(db: Database.Database, table: Table, width: number): (rows:
     }
   });
 }
+
+const NOTHING = (): void => {};
 
 function buildSink(db: Database.Database): SqliteSink {
   const writeDns = batchInsert(db, 'dns_queries', DNS_COLUMNS.length);
@@ -134,11 +145,12 @@ function buildSink(db: Database.Database): SqliteSink {
     return stmt.all(q.from, q.to, ...used.map((f) => f[1]), q.limit) as SqlValue[][];
   };
   return {
-    dns: { write: (batch) => writeDns(recordRows(batch, putDnsRow)) },
-    flows: { write: (batch) => writeFlows(recordRows(batch, putFlowRow)) },
-    writeChunks: (chunks) => {
+    dns: { write: (batch) => writeDns(recordRows(batch, putDnsRow), NOTHING) },
+    flows: { write: (batch) => writeFlows(recordRows(batch, putFlowRow), NOTHING) },
+    writeChunks: (chunks, between = NOTHING) => {
       const first = chunks[0];
-      if (first !== undefined) (first.table === 'dns_queries' ? writeDns : writeFlows)(chunkRows(chunks));
+      if (first !== undefined)
+        (first.table === 'dns_queries' ? writeDns : writeFlows)(chunkRows(chunks), between);
     },
     query: (q) =>
       select('dns_queries', q, [

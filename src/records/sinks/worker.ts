@@ -32,14 +32,17 @@ export interface WorkerSinkConfig {
   readonly path: string;
   /** The compiled worker entry; defaults to `sqlite-worker.js` beside this module. */
   readonly workerUrl?: URL | undefined;
-  /** Module URL whose `backgroundThisThread()` the worker calls first (records/background.ts). */
-  readonly background?: string | undefined;
+  /** Module URL of the thread yield the worker calls between statements (records/background.ts). */
+  readonly yieldModule?: string | undefined;
+  /** Writes of at most this many rows yield (a larger write means the sink is behind); default 0. */
+  readonly yieldUpTo?: number | undefined;
 }
 
 /** What the worker receives at start-up. */
 export interface WorkerSinkData {
   readonly path: string;
-  readonly background?: string | undefined;
+  readonly yieldModule?: string | undefined;
+  readonly yieldUpTo?: number | undefined;
 }
 
 /** The worker-backed sink: the same sinks as `SqliteSink`, with asynchronous queries. */
@@ -51,7 +54,7 @@ export interface WorkerSink {
   query(q: RecordQuery): Promise<DnsQueryRecord[]>;
   queryFlows(q: FlowQuery): Promise<FlowRecord[]>;
   count(): Promise<{ readonly dnsQueries: number; readonly flows: number }>;
-  /** How the worker's thread is scheduled (`backgroundThisThread`'s answer), for the log. */
+  /** How the worker's thread lets the answering threads in, for the log. */
   readonly thread: string;
   /** Closes the database, then ends the worker. */
   close(): Promise<void>;
@@ -71,7 +74,11 @@ const SINK_YOUNG_GENERATION_MB = 24;
 export async function createWorkerSink(config: WorkerSinkConfig): Promise<WorkerSink> {
   const url = config.workerUrl ?? new URL('./sqlite-worker.js', import.meta.url);
   const worker = new Worker(url, {
-    workerData: { path: config.path, background: config.background } satisfies WorkerSinkData,
+    workerData: {
+      path: config.path,
+      yieldModule: config.yieldModule,
+      yieldUpTo: config.yieldUpTo,
+    } satisfies WorkerSinkData,
     resourceLimits: { maxYoungGenerationSizeMb: SINK_YOUNG_GENERATION_MB },
   });
   const pending = new Map<number, Pending>();

@@ -80,35 +80,40 @@ export function runDnsperf(o: DnsperfOptions): Promise<DnsperfResult> {
     });
     child.on('error', reject);
     child.on('close', () => {
-      const latencies: number[] = [];
       if (dir !== null) {
         closeSync(out as number);
-        for (const line of readFileSync(join(dir, 'out'), 'utf8').split('\n')) {
-          // verbose lines: "> NOERROR example.com A 0.000123"
-          if (line.startsWith('> ')) {
-            const seconds = Number(line.slice(line.lastIndexOf(' ') + 1));
-            if (!Number.isNaN(seconds)) latencies.push(seconds * 1000);
-          } else summary += `${line}\n`;
-        }
+        summary += readFileSync(join(dir, 'out'), 'utf8');
         rmSync(dir, { recursive: true, force: true });
       }
-      latencies.sort((a, b) => a - b);
-      const rcodes: Record<string, number> = {};
-      const codes = /Response codes:\s+(.*)/.exec(summary)?.[1] ?? '';
-      for (const m of codes.matchAll(/([A-Z]+) (\d+)/g)) rcodes[m[1]] = Number(m[2]);
-      resolve({
-        sent: num(summary, /Queries sent:\s+(\d+)/),
-        completed: num(summary, /Queries completed:\s+(\d+)/),
-        lost: num(summary, /Queries lost:\s+(\d+)/),
-        qps: num(summary, /Queries per second:\s+([\d.]+)/),
-        avgLatencyMs: num(summary, /Average Latency \(s\):\s+([\d.]+)/) * 1000,
-        ...(latencies.length > 0
-          ? { p50Ms: percentile(latencies, 50), p99Ms: percentile(latencies, 99) }
-          : {}),
-        rcodes,
-      });
+      resolve(parseDnsperf(summary));
     });
   });
+}
+
+/** dnsperf's report: its summary, and percentiles from the per-query lines of `-v` when there are any. */
+export function parseDnsperf(text: string): DnsperfResult {
+  const latencies: number[] = [];
+  let summary = '';
+  for (const line of text.split('\n')) {
+    // verbose lines: "> NOERROR example.com A 0.000123"
+    if (line.startsWith('> ')) {
+      const seconds = Number(line.slice(line.lastIndexOf(' ') + 1));
+      if (!Number.isNaN(seconds)) latencies.push(seconds * 1000);
+    } else summary += `${line}\n`;
+  }
+  latencies.sort((a, b) => a - b);
+  const rcodes: Record<string, number> = {};
+  const codes = /Response codes:\s+(.*)/.exec(summary)?.[1] ?? '';
+  for (const m of codes.matchAll(/([A-Z]+) (\d+)/g)) rcodes[m[1]] = Number(m[2]);
+  return {
+    sent: num(summary, /Queries sent:\s+(\d+)/),
+    completed: num(summary, /Queries completed:\s+(\d+)/),
+    lost: num(summary, /Queries lost:\s+(\d+)/),
+    qps: num(summary, /Queries per second:\s+([\d.]+)/),
+    avgLatencyMs: num(summary, /Average Latency \(s\):\s+([\d.]+)/) * 1000,
+    ...(latencies.length > 0 ? { p50Ms: percentile(latencies, 50), p99Ms: percentile(latencies, 99) } : {}),
+    rcodes,
+  };
 }
 
 /**

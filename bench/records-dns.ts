@@ -16,7 +16,7 @@ import { exportRules } from '../src/policy/formats/index.js';
 import { createLogger } from '../src/telemetry/logger.js';
 import { approveMillionRuleOrder } from './bench-gatehouse.js';
 import { queryFile } from './dns-queries.js';
-import { runDnsperf } from './dnsperf.js';
+import { parseDnsperf, runDnsperf } from './dnsperf.js';
 import { millionRules } from './million-rules.js';
 import { cpuSeconds } from './proc.js';
 import { freePort } from './proxy-peers.js';
@@ -104,8 +104,6 @@ export interface RunningLoad {
   done(): Promise<DnsLoad>;
 }
 
-const num = (text: string, re: RegExp): number => Number(re.exec(text)?.[1] ?? Number.NaN);
-
 /** Starts dnsperf -T1 -c4 -q100 -t2 -Q `qps` for `seconds` (as bench/dnsperf.ts), verbose into `out`. */
 export function startLoad(
   port: number,
@@ -137,23 +135,16 @@ export function startLoad(
     async done() {
       await exited;
       clearInterval(poll);
-      const text = readFileSync(out, 'utf8');
-      const latencies: number[] = [];
-      let summary = '';
-      for (const line of text.split('\n')) {
-        // verbose lines: "> NOERROR example.com A 0.000123"
-        if (line.startsWith('> ')) latencies.push(Number(line.slice(line.lastIndexOf(' ') + 1)) * 1000);
-        else summary += `${line}\n`;
-      }
-      latencies.sort((a, b) => a - b);
-      const p99 = latencies[Math.min(latencies.length - 1, Math.floor(0.99 * latencies.length))];
+      const r = parseDnsperf(readFileSync(out, 'utf8'));
       return {
-        sent: num(summary, /Queries sent:\s+(\d+)/),
-        completed: num(summary, /Queries completed:\s+(\d+)/),
-        lost: num(summary, /Queries lost:\s+(\d+)/),
-        qps: num(summary, /Queries per second:\s+([\d.]+)/),
-        p99Ms: p99 ?? Number.NaN,
-        rcodes: (/Response codes:\s+(.*)/.exec(summary)?.[1] ?? '').trim(),
+        sent: r.sent,
+        completed: r.completed,
+        lost: r.lost,
+        qps: r.qps,
+        p99Ms: r.p99Ms ?? Number.NaN,
+        rcodes: Object.entries(r.rcodes)
+          .map(([code, n]) => `${code} ${n}`)
+          .join(' '),
         cpuSeconds: cpu,
       };
     },

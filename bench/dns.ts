@@ -3,7 +3,7 @@
  * same million-rule policy (one RPZ file both load), same query mix (Umbrella top-100k, 80%
  * allowed + 20% blocked), the same local upstream (an Unbound answering every name).
  * Prints rates, CPU per query, p99 at a fixed 20k q/s (the gateway and Unbound in alternating rounds,
- * GATEHOUSE_BENCH_P99_ROUNDS=3, judged on the medians) and memory; asserts nothing. The reload under
+ * GATEHOUSE_BENCH_P99_ROUNDS=3, judged on the medians and the lowest) and memory; asserts nothing. The reload under
  * load is bench/reload.ts. The gateway and the bare server each run on both UDP paths: Node's
  * dgram and the native recvmmsg/sendmmsg batches (GATEHOUSE_BENCH_UDP=batch|dgram: one only), with
  * the DNS on the main thread or in worker threads (GATEHOUSE_BENCH_WORKERS=1,2; default 1).
@@ -161,8 +161,8 @@ async function main(): Promise<void> {
       `ratios (${udp} w${workers}): ${floor}${same}gatehouse/unbound = ${(g.qps / u.qps).toFixed(2)} (goal 1.0); CPU per query gatehouse/unbound = ${(g.usPerQuery / u.usPerQuery).toFixed(2)}`,
     );
     // p99 at a fixed rate, the gateway and Unbound alternating: on a shared 2-core machine one run
-    // each landed anywhere in 0.5–4 ms (other tenants, the load generator's own scheduling); rounds
-    // side by side compare like with like, and the medians are what the goal is judged on.
+    // each landed anywhere in 0.2–4.5 ms (other tenants, the load generator's own scheduling); rounds
+    // side by side compare like with like. Judged on both the medians and the lowest of each.
     await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
     const runs: { gh: FixedRate; ub: FixedRate }[] = [];
     for (let i = 0; i < P99_ROUNDS; i++) {
@@ -172,8 +172,11 @@ async function main(): Promise<void> {
     }
     const ghP99 = median(runs.map((r) => r.gh.p99Ms));
     const ubP99 = median(runs.map((r) => r.ub.p99Ms));
+    // The lowest of each is the run the neighbours disturbed least: the servers' own tails.
+    const ghBest = Math.min(...runs.map((r) => r.gh.p99Ms));
+    const ubBest = Math.min(...runs.map((r) => r.ub.p99Ms));
     console.log(
-      `p99 at 20k q/s, ${P99_ROUNDS} alternating rounds (${udp} w${workers}): gatehouse median ${ghP99.toFixed(3)} ms (${runs.map((r) => r.gh.p99Ms.toFixed(2)).join(', ')}), unbound median ${ubP99.toFixed(3)} ms (${runs.map((r) => r.ub.p99Ms.toFixed(2)).join(', ')}); gatehouse/unbound = ${(ghP99 / ubP99).toFixed(2)} (goal ≤ 1.0), rounds where gatehouse ≤ unbound: ${runs.filter((r) => r.gh.p99Ms <= r.ub.p99Ms).length} of ${P99_ROUNDS}`,
+      `p99 at 20k q/s, ${P99_ROUNDS} alternating rounds (${udp} w${workers}): gatehouse ${runs.map((r) => r.gh.p99Ms.toFixed(2)).join(', ')} ms, unbound ${runs.map((r) => r.ub.p99Ms.toFixed(2)).join(', ')} ms; medians ${ghP99.toFixed(3)} / ${ubP99.toFixed(3)} = ${(ghP99 / ubP99).toFixed(2)}, lowest ${ghBest.toFixed(3)} / ${ubBest.toFixed(3)} = ${(ghBest / ubBest).toFixed(2)} (goal ≤ 1.0 for both), rounds where gatehouse ≤ unbound: ${runs.filter((r) => r.gh.p99Ms <= r.ub.p99Ms).length} of ${P99_ROUNDS}`,
     );
     const rss = spread(runs.flatMap((r) => r.gh.rss));
     ubRss.push(...runs.flatMap((r) => r.ub.rss));

@@ -41,7 +41,7 @@ export interface RecordsConfig {
   readonly exporters?: readonly RecordExporter[];
   /** The records database, when not the default SQLite file under `dataDir` (PostgreSQL); closed with the rest. */
   readonly sink?: RecordsDatabase;
-  /** For the SQLite sink's thread: module URL of its yield between statements (records/background.ts). */
+  /** For the SQLite sink's thread: module URL of its yield between statements (records/thread-yield.ts). */
   readonly yieldModule?: string;
 }
 

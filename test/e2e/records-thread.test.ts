@@ -13,6 +13,7 @@ import {
   type RunningGateway,
   startGateway,
 } from '../helpers/gateway.js';
+import { until } from './proxy-harness.js';
 
 let home: GatehouseHome;
 let gw: RunningGateway;
@@ -43,8 +44,7 @@ it('stores the records of what the gateway answered', async () => {
     const count = (): number =>
       (db.prepare("SELECT count(*) AS n FROM dns_queries WHERE qname = 'yield.test'").get() as { n: number })
         .n;
-    const deadline = Date.now() + 10_000;
-    while (count() === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    await until(() => count() > 0, 10_000);
     expect(count()).toBe(1);
   } finally {
     db.close();

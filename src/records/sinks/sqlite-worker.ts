@@ -4,7 +4,7 @@
  * Answers every request with `{ id, ok, result? | message? }`; request 0 is the start-up answer.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { loadYield, type ThreadYield } from '../background.js';
+import { loadYield, type ThreadYield } from '../thread-yield.js';
 import { chunkRowCount } from './chunk.js';
 import { createSqliteSink, type SqliteSink } from './sqlite.js';
 import type { WorkerReply, WorkerRequest, WorkerSinkData } from './worker.js';

@@ -50,10 +50,10 @@ export interface FlowQuery {
 export interface SqliteSink {
   readonly dns: RecordSink<DnsQueryRecord>;
   readonly flows: RecordSink<FlowRecord>;
-  /** Stores packed chunks of one table (chunk.ts, packed.ts: the worker's path), in one transaction. */
   /**
+   * Stores packed chunks of one table (chunk.ts, packed.ts: the worker's path), in one transaction.
    * `between` runs after each multi-row INSERT (every ROWS_PER_INSERT rows): the sink thread's yield
-   * (records/background.ts), so the thread answering queries never waits behind a whole write.
+   * (records/thread-yield.ts), so the thread answering queries never waits behind a whole write.
    */
   writeChunks(chunks: readonly PackedBatch[], between?: () => void): void;
   /** DNS query records in the time range, oldest first. */

@@ -32,7 +32,7 @@ export interface WorkerSinkConfig {
   readonly path: string;
   /** The compiled worker entry; defaults to `sqlite-worker.js` beside this module. */
   readonly workerUrl?: URL | undefined;
-  /** Module URL of the thread yield the worker calls between statements (records/background.ts). */
+  /** Module URL of the thread yield the worker calls between statements (records/thread-yield.ts). */
   readonly yieldModule?: string | undefined;
   /** Writes of at most this many rows yield (a larger write means the sink is behind); default 0. */
   readonly yieldUpTo?: number | undefined;

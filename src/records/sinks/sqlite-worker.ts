@@ -38,6 +38,7 @@ async function serve(): Promise<void> {
   const why = (err: unknown): string => (err instanceof Error ? err.message : String(err));
   const data = workerData as WorkerSinkData;
   const yielding = await loadYield(data.yieldModule);
+  const yieldUpTo = data.yieldUpTo ?? 0;
   let sink: SqliteSink;
   try {
     sink = createSqliteSink({ path: data.path });
@@ -48,11 +49,11 @@ async function serve(): Promise<void> {
   reply({
     id: 0,
     ok: true,
-    result: `yields between statements (writes of up to ${data.yieldUpTo ?? 0} rows): ${yielding.note}`,
+    result: `yields between statements (writes of up to ${yieldUpTo} rows): ${yielding.note}`,
   });
   port.on('message', (req: WorkerRequest) => {
     try {
-      reply({ id: req.id, ok: true, result: handle(sink, req, yielding, data.yieldUpTo ?? 0) });
+      reply({ id: req.id, ok: true, result: handle(sink, req, yielding, yieldUpTo) });
       if (req.op === 'close') port.close();
     } catch (err) {
       reply({ id: req.id, ok: false, message: why(err) });

@@ -15,6 +15,7 @@ import type { DnsService } from './dns/service.js';
 import type { LeaseIndex } from './identity/lease-index.js';
 import { SessionBook } from './identity/subscribers/sessions.js';
 import { epochKeysOf, startIdentity } from './main/identity.js';
+import { startMemoryTrim } from './main/memory.js';
 import {
   everyMinute,
   recordsSink,
@@ -81,6 +82,14 @@ export async function startGateway(initial: GatehouseConfig, logger: Logger): Pr
   };
   try {
     const metrics = createMetrics();
+    const trim = startMemoryTrim({
+      onTrim: (released, micros) => {
+        metrics.memoryTrims.inc({ released: String(released) });
+        metrics.memoryTrimSeconds.inc(micros / 1e6);
+      },
+    });
+    closers.push(() => trim.close());
+    logger.info({ trim: trim.note }, 'memory trim');
     const store = await openStore(storeUrl(initial));
     closers.push(() => store.close());
     await store.audit.append(configLoadAct(initial));

@@ -18,6 +18,7 @@ import type { Store } from '../store/types.js';
 import { componentLogger, type Logger } from '../telemetry/logger.js';
 import type { Metrics } from '../telemetry/metrics.js';
 import type { Closers } from './identity.js';
+import { growOldGenerationsSlowly } from './memory.js';
 
 export async function startDns(
   config: GatehouseConfig,
@@ -69,6 +70,7 @@ export async function startDns(
   // UDP and TCP in worker threads (dns/workers/); DoT, DoH and the proxy's lookups stay here.
   // The answer cache's memory is shared out among the workers' caches and main's.
   const shared = shareCache(config, plan.workers + 1);
+  const heap = growOldGenerationsSlowly();
   const workers = await startDnsWorkers({
     config: shared,
     workers: plan.workers,
@@ -81,7 +83,7 @@ export async function startDns(
     logger: dnsLog,
   });
   deps.feed.onChange((p) => workers.setPolicy(p));
-  dnsLog.info({ workers: plan.workers, sockets: plan.sockets }, 'dns runs in worker threads');
+  dnsLog.info({ workers: plan.workers, sockets: plan.sockets, heap }, 'dns runs in worker threads');
   const crash = () => workers.crash(0);
   if (process.env.GATEHOUSE_TEST_HOOKS === '1') process.on('SIGUSR2', crash);
   // Here only DoT and DoH: UDP and TCP are the workers'.

@@ -8,6 +8,7 @@ import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { MemoryPart } from './memory.js';
 import type { ThreadsPart } from './threads.js';
 
 /** native/sockets.c: sockets Node 20 cannot make. */
@@ -81,7 +82,7 @@ export interface UdpBatchPart {
 }
 
 /** What the addon exports (each part of `native/` adds its own members). */
-export type NativeAddon = SocketsPart & UdpBatchPart & ThreadsPart;
+export type NativeAddon = SocketsPart & UdpBatchPart & ThreadsPart & MemoryPart;
 
 const ADDON = join('build', 'Release', 'gatehouse_native.node');
 

@@ -23,6 +23,8 @@ export interface Metrics {
   readonly proxyErrors: Counter<'listener' | 'kind'>;
   readonly radiusRequests: Counter<'status'>;
   readonly radiusDropped: Counter<'reason'>;
+  readonly memoryTrims: Counter<'released'>;
+  readonly memoryTrimSeconds: Counter;
   readonly recordsDropped: Counter<'kind'>;
   readonly recordsWritten: Counter<'kind'>;
   readonly retentionDeleted: Counter<'kind'>;
@@ -123,6 +125,17 @@ export function createMetrics(): Metrics {
       name: 'gatehouse_radius_dropped_total',
       help: 'RADIUS datagrams dropped unanswered, by reason (bad authenticator, unknown client, malformed…).',
       labelNames: ['reason'],
+      registers,
+    }),
+    memoryTrims: new Counter({
+      name: 'gatehouse_memory_trims_total',
+      help: 'malloc_trim runs (src/main/memory.ts), by whether pages went back to the kernel.',
+      labelNames: ['released'],
+      registers,
+    }),
+    memoryTrimSeconds: new Counter({
+      name: 'gatehouse_memory_trim_seconds_total',
+      help: 'Time malloc_trim took, on the thread pool.',
       registers,
     }),
     recordsDropped: new Counter({

@@ -126,10 +126,18 @@ afterAll(async () => {
 });
 
 describe('dns.workers=2', () => {
-  it('says it runs the DNS in two worker threads', () => {
-    expect(gw.log.some((l) => l.includes('dns runs in worker threads') && l.includes('"workers":2'))).toBe(
-      true,
-    );
+  it('says it runs the DNS in two worker threads, their old generations growing slowly', () => {
+    const line = gw.log.find((l) => l.includes('dns runs in worker threads'));
+    expect(line, gw.log.join('\n')).toBeDefined();
+    expect(JSON.parse(line as string)).toMatchObject({ workers: 2, heap: '--heap-growing-percent=25' });
+  });
+
+  it('gives the C heap back every 2 s and counts it on /metrics', async () => {
+    const line = gw.log.find((l) => l.includes('"memory trim"'));
+    expect(JSON.parse(line as string).trim).toBe('malloc_trim every 2000 ms on the thread pool');
+    const text = await until(metricsText, (t) => sample(t, 'gatehouse_memory_trims_total') > 0, 6_000);
+    expect(sample(text, 'gatehouse_memory_trims_total')).toBeGreaterThan(0);
+    expect(sample(text, 'gatehouse_memory_trim_seconds_total')).toBeGreaterThan(0);
   });
 
   it('answers dig over UDP and TCP', async () => {

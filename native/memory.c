@@ -6,7 +6,7 @@
  * the arenas, 43 MB of it free; one malloc_trim took RSS from 292 to 263 MiB). malloc_trim(0)
  * madvises every arena's free pages away. It runs on libuv's thread pool, not on the calling
  * thread: it takes each arena's lock in turn and took 0.2-2 ms here, which the thread that answers
- * queries should not wait for. src/main/memory-trim.ts calls it every few seconds.
+ * queries should not wait for. src/main/memory.ts calls it every 2 s.
  */
 #define _GNU_SOURCE
 #include <malloc.h>

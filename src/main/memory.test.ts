@@ -64,6 +64,20 @@ describe('startMemoryTrim', () => {
     ]);
   });
 
+  test('a trim that cannot be queued throws nothing out of the timer, and the next tick tries again', async () => {
+    let calls = 0;
+    const trim = startMemoryTrim({
+      intervalMs: 5,
+      trim: () => {
+        calls++;
+        throw new Error('trimMemory: out of memory');
+      },
+    });
+    await sleep(40);
+    trim.close();
+    expect(calls).toBeGreaterThan(1);
+  });
+
   test('without the addon it does nothing and says why', () => {
     const trim = startMemoryTrim({ trim: null });
     expect(trim.note).toMatch(/^off \(native addon: /);

@@ -54,10 +54,15 @@ export function startMemoryTrim(o: MemoryTrimOptions = {}): MemoryTrim {
   const tick = () => {
     if (running) return;
     running = true;
-    trim((released, micros) => {
+    try {
+      trim((released, micros) => {
+        running = false;
+        o.onTrim?.(released, micros);
+      });
+    } catch {
+      // The addon could not queue the work (out of memory): nothing was trimmed; the next tick tries again.
       running = false;
-      o.onTrim?.(released, micros);
-    });
+    }
   };
   const timer = setInterval(tick, every);
   timer.unref();
